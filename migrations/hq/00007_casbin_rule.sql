@@ -1,0 +1,14 @@
+-- +goose Up
+CREATE TABLE casbin_rule (
+  id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  ptype VARCHAR(100) NULL,
+  v0 VARCHAR(100) NULL,
+  v1 VARCHAR(100) NULL,
+  v2 VARCHAR(100) NULL,
+  v3 VARCHAR(100) NULL,
+  v4 VARCHAR(100) NULL,
+  v5 VARCHAR(100) NULL,
+  UNIQUE KEY idx_casbin_rule (ptype, v0, v1, v2, v3, v4, v5)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+-- +goose Down
+DROP TABLE casbin_rule;
