@@ -13,17 +13,17 @@ import (
 type Kind int
 
 const (
-	KindInternal     Kind = iota
-	KindInvalid           // 400: the request is malformed or breaks a rule about its own content
-	KindUnauthorized      // 401: no valid credentials
-	KindForbidden         // 403: credentials valid, action not allowed
-	KindNotFound          // 404
-	KindConflict          // 409: the state of the world forbids it (slot taken, wrong order state)
-	KindUnprocessable     // 422: well-formed but semantically refused (idempotency key reuse)
-	KindTooMany           // 429
-	KindUnavailable       // 503: a dependency is down
-	KindGone              // 410
-	KindPaymentRequired   // 402
+	KindInternal        Kind = iota
+	KindInvalid              // 400: the request is malformed or breaks a rule about its own content
+	KindUnauthorized         // 401: no valid credentials
+	KindForbidden            // 403: credentials valid, action not allowed
+	KindNotFound             // 404
+	KindConflict             // 409: the state of the world forbids it (slot taken, wrong order state)
+	KindUnprocessable        // 422: well-formed but semantically refused (idempotency key reuse)
+	KindTooMany              // 429
+	KindUnavailable          // 503: a dependency is down
+	KindGone                 // 410
+	KindPaymentRequired      // 402
 )
 
 // Error is a typed application error with a stable machine-readable code.

@@ -46,9 +46,9 @@ type Enforcer struct {
 var ErrBadGrant = app.E(app.KindInvalid, "bad_grant", "this role cannot be granted in this domain")
 
 // New builds the enforcer over the HQ schema's casbin_rule table (created by
-// our migrations; the adapter's auto-migration is off) and loads the policy.
-// A load failure leaves the enforcer denying everything until a reload works.
-func New(ctx context.Context, reg *tenants.Registry, rdb redis.UniversalClient, opt Options, log *slog.Logger) (*Enforcer, error) {
+// our migrations; the adapter's auto-migration is off). It denies everything
+// until Reload has loaded the policy once.
+func New( reg *tenants.Registry, rdb redis.UniversalClient, opt Options, log *slog.Logger) (*Enforcer, error) {
 	if opt.Channel == "" {
 		opt.Channel = reg.Prefix() + "rbac"
 	}
@@ -68,10 +68,13 @@ func New(ctx context.Context, reg *tenants.Registry, rdb redis.UniversalClient, 
 	if err != nil {
 		return nil, fmt.Errorf("rbac adapter: %w", err)
 	}
-	ce, err := casbin.NewSyncedCachedEnforcer(m, a)
+	// Built without the adapter so a missing table (before the first
+	// migration) is a denying enforcer, not a start-up failure.
+	ce, err := casbin.NewSyncedCachedEnforcer(m)
 	if err != nil {
 		return nil, fmt.Errorf("rbac enforcer: %w", err)
 	}
+	ce.SetAdapter(a)
 	ce.AddFunction("domKind", func(args ...interface{}) (interface{}, error) {
 		s, _ := args[0].(string)
 		return DomainKind(s), nil
@@ -79,9 +82,7 @@ func New(ctx context.Context, reg *tenants.Registry, rdb redis.UniversalClient, 
 	ce.EnableAutoSave(false) // we write casbin_rule ourselves, inside the caller's transaction
 	ce.SetExpireTime(opt.CacheTTL)
 	en := &Enforcer{e: ce, reg: reg, rdb: rdb, opt: opt, log: log}
-	if err := en.Reload(ctx); err != nil {
-		log.Error("rbac: initial policy load failed; denying everything until a reload works", "err", err)
-	}
+	en.broken.Store(true) // deny until the first Reload (after migrations) works
 	return en, nil
 }
 

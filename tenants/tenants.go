@@ -341,3 +341,6 @@ func ValidCode(code string) bool {
 	}
 	return true
 }
+
+// HQPlacement names the placement of the HQ schema.
+func (r *Registry) HQPlacement() string { return r.cfg.HQPlacement }
