@@ -48,7 +48,7 @@ var ErrBadGrant = app.E(app.KindInvalid, "bad_grant", "this role cannot be grant
 // New builds the enforcer over the HQ schema's casbin_rule table (created by
 // our migrations; the adapter's auto-migration is off). It denies everything
 // until Reload has loaded the policy once.
-func New( reg *tenants.Registry, rdb redis.UniversalClient, opt Options, log *slog.Logger) (*Enforcer, error) {
+func New(reg *tenants.Registry, rdb redis.UniversalClient, opt Options, log *slog.Logger) (*Enforcer, error) {
 	if opt.Channel == "" {
 		opt.Channel = reg.Prefix() + "rbac"
 	}
@@ -134,7 +134,7 @@ func (en *Enforcer) dbVersion(ctx context.Context) (int64, error) {
 // bump increments the policy version inside the caller's HQ transaction.
 func (en *Enforcer) bump(ctx context.Context) (int64, error) {
 	db := en.reg.HQ(ctx)
-	if err := db.Exec("UPDATE "+en.reg.HQTable("rbac_version")+" SET version = version + 1 WHERE id = 1").Error; err != nil {
+	if err := db.Exec("UPDATE " + en.reg.HQTable("rbac_version") + " SET version = version + 1 WHERE id = 1").Error; err != nil {
 		return 0, fmt.Errorf("bump policy version: %w", err)
 	}
 	var v int64

@@ -36,7 +36,7 @@ var CityRoles = []string{app.RoleCityAdmin, app.RoleCityOperator, app.RoleMercha
 // Cell is one permission of the matrix.
 type Cell struct {
 	Resource, Action, Role string
-	Kinds              []string // "hq", "city"
+	Kinds                  []string // "hq", "city"
 }
 
 // Matrix parses the embedded matrix file.

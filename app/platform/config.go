@@ -99,7 +99,7 @@ type AliyunSMSConfig struct {
 }
 
 type PushConfig struct {
-	Provider string // sandbox | jpush
+	Provider string      // sandbox | jpush
 	JPush    JPushConfig `mapstructure:"jpush"`
 }
 
@@ -112,7 +112,7 @@ type JPushConfig struct {
 
 type OAuthConfig struct {
 	Sandbox    bool
-	SandboxKey string `mapstructure:"sandbox_key"`
+	SandboxKey string   `mapstructure:"sandbox_key"`
 	WeChat     OAuthApp `mapstructure:"wechat"`
 	QQ         OAuthApp `mapstructure:"qq"`
 }

@@ -19,7 +19,10 @@ func (p *Platform) senders() (sms.Sender, push.Sender, error) {
 	var smsSender sms.Sender
 	switch cfg.SMS.Provider {
 	case "sandbox":
-		render := func(t string, params map[string]string) string { _, body := notify.Render(t, "zh", params); return body }
+		render := func(t string, params map[string]string) string {
+			_, body := notify.Render(t, "zh", params)
+			return body
+		}
 		p.SMSBox = sms.NewSandbox(p.Reg, func(phone string) []byte { return p.Box.Hash("phone", phone) }, render)
 		smsSender = p.SMSBox
 	case "aliyun":

@@ -44,8 +44,8 @@ type Deps struct {
 	Accounts *account.Service
 	Cities   *city.Service
 	Audit    *audit.Log
-	SMSBox   *sms.Sandbox    // nil when a real SMS provider is configured
-	OAuthSbx *oauth.Sandbox  // nil when the sandbox login is off
+	SMSBox   *sms.Sandbox   // nil when a real SMS provider is configured
+	OAuthSbx *oauth.Sandbox // nil when the sandbox login is off
 	Ready    func(ctx context.Context) error
 	Metrics  *Metrics
 	Log      *slog.Logger
