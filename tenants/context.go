@@ -8,6 +8,7 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 	"gorm.io/gorm"
+	"gorm.io/gorm/schema"
 )
 
 type cityKey struct{}
@@ -138,4 +139,14 @@ func IsDuplicate(err error) bool {
 	}
 	var me *mysql.MySQLError
 	return errors.As(err, &me) && me.Number == 1062
+}
+
+// TableName names a model's table exactly (no pluralizing) under the schema
+// of the handle in use. Models whose table name GORM would not derive
+// ("staff", "staff_days_off") implement TableName(schema.Namer) with it.
+func TableName(n schema.Namer, table string) string {
+	if ns, ok := n.(schema.NamingStrategy); ok {
+		return ns.TablePrefix + table
+	}
+	return n.TableName(table)
 }

@@ -33,7 +33,7 @@ type Message struct {
 }
 
 // TableName keeps the schema prefix of the handle in use.
-func (Message) TableName(n schema.Namer) string { return n.TableName("OutboxMessage") }
+func (Message) TableName(n schema.Namer) string { return tenants.TableName(n, "outbox_messages") }
 
 // Option adjusts a message.
 type Option func(*Message)

@@ -16,12 +16,18 @@ import (
 
 	"doorstep/app/account"
 	"doorstep/app/audit"
+	"doorstep/app/booking"
+	"doorstep/app/catalog"
 	"doorstep/app/city"
+	"doorstep/app/merchant"
 	"doorstep/app/notify"
 	"doorstep/app/outbox"
+	"doorstep/app/payment"
 	"doorstep/app/pii"
 	"doorstep/app/ratelimit"
+	"doorstep/app/review"
 	"doorstep/app/sms"
+	"doorstep/app/staff"
 	"doorstep/app/web"
 	"doorstep/jobs"
 	"doorstep/rbac"
@@ -46,6 +52,18 @@ type Platform struct {
 	Notify   *notify.Service
 	SMSBox   *sms.Sandbox
 	HTTP     *web.Server
+
+	// Capabilities, each assembled in its own wire_<area>.go.
+	Catalog   *catalog.Service
+	Merchants *merchant.Service
+	Staff     *staff.Service
+	Booking   *booking.Service
+	Payments  *payment.Service
+	Reviews   *review.Service
+
+	tasks    map[string]jobs.Handler // task type -> handler, filled by the wire functions
+	schedule []jobs.Periodic         // periodic jobs, filled by the wire functions
+	seeds    []city.Seeder           // new-city defaults, filled by the wire functions
 
 	asynqClient *asynq.Client
 	redisOpt    asynq.RedisConnOpt
@@ -105,11 +123,18 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Platform, error) {
 	p.Accounts = account.New(reg, p.RBAC, p.Box, tokens, lim, p.Notify, p.Audit, providers, account.Config{
 		CodeTTL: a.CodeTTL, CodeMaxAttempts: a.CodeMaxAttempts, CodeCooldown: a.CodeCooldown, CodesPerDay: a.CodesPerDay,
 		CodesPerIPHour: a.CodesPerIPHour, LoginFailures: a.LoginFailures, LoginWindow: a.LoginWindow, StateKey: a.StateKey}, log)
-	p.Cities = city.New(reg, p.RBAC, p.Audit, p.Accounts, citiesNotifier{p.Bus}, p.seeders(), log)
+	p.tasks = map[string]jobs.Handler{notify.TaskSMS: p.Notify.HandleSMS}
+	for _, wire := range []func() error{p.wireSupply, p.wireBooking, p.wirePayment, p.wireReview} {
+		if err := wire(); err != nil {
+			return nil, err
+		}
+	}
+	p.Cities = city.New(reg, p.RBAC, p.Audit, p.Accounts, citiesNotifier{p.Bus}, p.seeds, log)
 
 	p.HTTP = web.New(web.Config{BaseDomain: cfg.HTTP.BaseDomain, PublicURL: cfg.HTTP.PublicURL, Production: cfg.Production(),
 		RequestTimeout: cfg.HTTP.RequestTimeout, TrustProxy: cfg.HTTP.TrustProxy, Version: Version},
 		web.Deps{Reg: reg, RBAC: p.RBAC, Accounts: p.Accounts, Cities: p.Cities, Audit: p.Audit, SMSBox: p.SMSBox, OAuthSbx: sbx,
+			Catalog: p.Catalog, Merchants: p.Merchants, Staff: p.Staff, Booking: p.Booking, Payments: p.Payments, Reviews: p.Reviews, Notify: p.Notify,
 			Ready: p.Ready, Metrics: web.NewMetrics(p.pools()), Log: log})
 	return p, nil
 }
@@ -124,9 +149,6 @@ func (p *Platform) pools() map[string]*sql.DB {
 	}
 	return out
 }
-
-// seeders fill a new city's schema with its defaults.
-func (p *Platform) seeders() []city.Seeder { return nil }
 
 type citiesNotifier struct{ bus *jobs.Bus }
 
@@ -240,11 +262,13 @@ func (p *Platform) Run(ctx context.Context, o RunOptions) error {
 
 // register maps task types to the services that do the work.
 func (p *Platform) register(srv *jobs.Server) {
-	srv.Handle(notify.TaskSMS, p.Notify.HandleSMS)
+	for t, h := range p.tasks {
+		srv.Handle(t, h)
+	}
 }
 
 // periodic lists the scheduled jobs.
-func (p *Platform) periodic() []jobs.Periodic { return nil }
+func (p *Platform) periodic() []jobs.Periodic { return p.schedule }
 
 // Close releases pools and connections.
 func (p *Platform) Close() error {

@@ -62,6 +62,15 @@ func (s *Server) mount() {
 	s.handle(route{Method: "DELETE", Path: "/v1/admin/operators/:account_id", Summary: "Remove a city admin or operator", Tag: "city admin", City: true, Perm: "role:grant", Query: operatorRemoveQuery{}, Resp: okBody{}}, s.removeCityOperator)
 	s.handle(route{Method: "GET", Path: "/v1/admin/audit", Summary: "Audit log of this city", Tag: "city admin", City: true, Perm: "audit:read", Query: auditQuery{}, Resp: app.List[audit.Entry]{}}, s.cityAudit)
 
+	// Capabilities: each area maps its endpoints in its own handler file.
+	s.mountCatalog()   // catalog.go: categories, skills, service items, browse and search
+	s.mountMerchants() // merchants.go: applications, review, shop, dispatchers
+	s.mountStaff()     // staff.go: staff, certifications, availability, duty, public profiles
+	s.mountBooking()   // booking.go: addresses, orders, cancel, after-sales, live status
+	s.mountPayments()  // payments.go: pay, gateway notifications, refunds, sandbox gateway
+	s.mountReviews()   // reviews.go: reviews, replies, reports, moderation
+	s.mountInbox()     // inbox.go: in-app notifications
+
 	// Sandbox (outside production only)
 	if !s.cfg.Production {
 		if s.d.SMSBox != nil {

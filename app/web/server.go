@@ -20,9 +20,16 @@ import (
 	"doorstep/app"
 	"doorstep/app/account"
 	"doorstep/app/audit"
+	"doorstep/app/booking"
+	"doorstep/app/catalog"
 	"doorstep/app/city"
+	"doorstep/app/merchant"
+	"doorstep/app/notify"
 	"doorstep/app/oauth"
+	"doorstep/app/payment"
+	"doorstep/app/review"
 	"doorstep/app/sms"
+	"doorstep/app/staff"
 	"doorstep/rbac"
 	"doorstep/tenants"
 )
@@ -46,9 +53,18 @@ type Deps struct {
 	Audit    *audit.Log
 	SMSBox   *sms.Sandbox   // nil when a real SMS provider is configured
 	OAuthSbx *oauth.Sandbox // nil when the sandbox login is off
-	Ready    func(ctx context.Context) error
-	Metrics  *Metrics
-	Log      *slog.Logger
+
+	Catalog   *catalog.Service
+	Merchants *merchant.Service
+	Staff     *staff.Service
+	Booking   *booking.Service
+	Payments  *payment.Service
+	Reviews   *review.Service
+	Notify    *notify.Service
+
+	Ready   func(ctx context.Context) error
+	Metrics *Metrics
+	Log     *slog.Logger
 }
 
 // Server is the HTTP API.

@@ -1,0 +1,4 @@
+package booking
+
+// Service runs the booking capability.
+type Service struct{}

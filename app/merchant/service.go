@@ -1,0 +1,4 @@
+package merchant
+
+// Service runs the merchant capability.
+type Service struct{}

@@ -1,0 +1,4 @@
+package payment
+
+// Service runs the payment capability.
+type Service struct{}

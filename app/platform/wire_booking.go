@@ -1,0 +1,4 @@
+package platform
+
+// wireBooking assembles the booking capability.
+func (p *Platform) wireBooking() error { return nil }

@@ -1,0 +1,4 @@
+package review
+
+// Service runs the review capability.
+type Service struct{}

@@ -1,0 +1,4 @@
+package staff
+
+// Service runs the staff capability.
+type Service struct{}

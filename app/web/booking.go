@@ -1,0 +1,4 @@
+package web
+
+// mountBooking maps the booking endpoints.
+func (s *Server) mountBooking() {}

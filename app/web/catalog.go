@@ -1,0 +1,4 @@
+package web
+
+// mountCatalog maps the catalog endpoints.
+func (s *Server) mountCatalog() {}

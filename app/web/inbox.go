@@ -1,0 +1,4 @@
+package web
+
+// mountInbox maps the inbox endpoints.
+func (s *Server) mountInbox() {}

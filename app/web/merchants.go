@@ -1,0 +1,4 @@
+package web
+
+// mountMerchants maps the merchants endpoints.
+func (s *Server) mountMerchants() {}

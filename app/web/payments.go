@@ -1,0 +1,4 @@
+package web
+
+// mountPayments maps the payments endpoints.
+func (s *Server) mountPayments() {}

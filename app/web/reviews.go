@@ -1,0 +1,4 @@
+package web
+
+// mountReviews maps the reviews endpoints.
+func (s *Server) mountReviews() {}

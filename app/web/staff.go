@@ -1,0 +1,4 @@
+package web
+
+// mountStaff maps the staff endpoints.
+func (s *Server) mountStaff() {}
