@@ -19,6 +19,7 @@ import (
 
 	"doorstep/app"
 	"doorstep/app/audit"
+	"doorstep/app/notify"
 	"doorstep/app/oauth"
 	"doorstep/app/pii"
 	"doorstep/app/ratelimit"
@@ -662,28 +663,17 @@ func (s *Service) UpdateProfile(ctx context.Context, id int64, u ProfileUpdate) 
 	return s.Me(ctx, id)
 }
 
-// Contact is what notifications need to reach a person.
-type Contact struct {
-	AccountID  int64
-	Phone      string // opened, for sending only
-	Locale     string
-	NotifySMS  bool
-	NotifyPush bool
-	PushToken  string
-	Name       string
-}
-
 // Contact opens a person's contact data for a notification job.
-func (s *Service) Contact(ctx context.Context, id int64) (Contact, error) {
+func (s *Service) Contact(ctx context.Context, id int64) (notify.Contact, error) {
 	a, err := s.get(ctx, id)
 	if err != nil {
-		return Contact{}, err
+		return notify.Contact{}, err
 	}
 	phone, err := s.box.Open(a.PhoneEnc)
 	if err != nil {
-		return Contact{}, err
+		return notify.Contact{}, err
 	}
-	return Contact{AccountID: a.ID, Phone: phone, Locale: a.Locale, NotifySMS: a.NotifySMS, NotifyPush: a.NotifyPush, PushToken: a.PushToken, Name: a.DisplayName}, nil
+	return notify.Contact{Phone: phone, Locale: a.Locale, NotifySMS: a.NotifySMS, NotifyPush: a.NotifyPush, PushToken: a.PushToken}, nil
 }
 
 // Brief is another person's public face: name and avatar, never contact data.

@@ -29,6 +29,8 @@ type Service struct {
 	sms  sms.Sender
 	push push.Sender
 	log  *slog.Logger
+
+	contacts Contacts
 }
 
 // New builds the notification service.

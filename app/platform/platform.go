@@ -123,7 +123,8 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Platform, error) {
 	p.Accounts = account.New(reg, p.RBAC, p.Box, tokens, lim, p.Notify, p.Audit, providers, account.Config{
 		CodeTTL: a.CodeTTL, CodeMaxAttempts: a.CodeMaxAttempts, CodeCooldown: a.CodeCooldown, CodesPerDay: a.CodesPerDay,
 		CodesPerIPHour: a.CodesPerIPHour, LoginFailures: a.LoginFailures, LoginWindow: a.LoginWindow, StateKey: a.StateKey}, log)
-	p.tasks = map[string]jobs.Handler{notify.TaskSMS: p.Notify.HandleSMS}
+	p.Notify.UseContacts(p.Accounts)
+	p.tasks = map[string]jobs.Handler{notify.TaskSMS: p.Notify.HandleSMS, notify.TaskDeliver: p.Notify.HandleDeliver, notify.TaskPush: p.Notify.HandlePush}
 	for _, wire := range []func() error{p.wireSupply, p.wireBooking, p.wirePayment, p.wireReview} {
 		if err := wire(); err != nil {
 			return nil, err

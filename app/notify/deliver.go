@@ -1,0 +1,141 @@
+package notify
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm/schema"
+
+	"doorstep/app/push"
+	"doorstep/tenants"
+)
+
+// Task types of delivery.
+const (
+	TaskDeliver = "notify:deliver" // write the inbox row, then queue SMS and push
+	TaskPush    = "notify:push"
+)
+
+// Contacts opens what delivery needs to reach a person (account service).
+type Contacts interface {
+	Contact(ctx context.Context, accountID int64) (Contact, error)
+}
+
+// Contact is how to reach a person and what they agreed to.
+type Contact struct {
+	Phone      string
+	Locale     string
+	NotifySMS  bool
+	NotifyPush bool
+	PushToken  string
+}
+
+// Notification is one inbox row.
+type Notification struct {
+	ID        int64             `json:"id" gorm:"primaryKey"`
+	AccountID int64             `json:"-"`
+	Event     string            `json:"event"`
+	DedupeKey string            `json:"-"`
+	Title     string            `json:"title"`
+	Body      string            `json:"body"`
+	Data      map[string]string `json:"data" gorm:"serializer:json"`
+	ReadAt    *time.Time        `json:"read_at"`
+	CreatedAt time.Time         `json:"created_at"`
+}
+
+// TableName keeps the schema prefix of the handle in use.
+func (Notification) TableName(n schema.Namer) string { return tenants.TableName(n, "notifications") }
+
+// smsEvents are the events important enough for a text message (when the
+// person allows SMS); every event goes to the inbox and, if allowed, push.
+var smsEvents = map[string]bool{
+	"order_paid": true, "order_assigned": true, "order_on_the_way": true, "order_reminder": true,
+	"refund_done": true, "staff_invited": true, "job_offered": true, "dispatch_escalated": true,
+	"merchant_application": true, "order_cancelled": true,
+}
+
+type deliverPayload struct {
+	AccountID int64             `json:"account_id"`
+	Template  string            `json:"template"`
+	Params    map[string]string `json:"params"`
+	Data      map[string]string `json:"data,omitempty"`
+	Dedupe    string            `json:"dedupe"`
+}
+
+// Tell queues a notification for a person in ctx's city, inside the caller's
+// transaction: it is sent only if the business write commits. dedupe makes
+// a repeated Tell for the same fact (a retried job) deliver once, e.g.
+// "order_paid:123". Params must not hold personal data: they land in the
+// inbox text. Data is deep-link data for the app (order_no, ids).
+func (s *Service) Tell(ctx context.Context, accountID int64, template string, params, data map[string]string, dedupe string) error {
+	if accountID == 0 {
+		return nil
+	}
+	if _, ok := templates[template]; !ok {
+		return fmt.Errorf("notify: unknown template %q", template)
+	}
+	return s.out.Add(ctx, TaskDeliver, deliverPayload{AccountID: accountID, Template: template, Params: params, Data: data, Dedupe: template + ":" + dedupe})
+}
+
+// UseContacts sets how delivery reaches people (wired after the account
+// service exists, which itself sends codes through this service).
+func (s *Service) UseContacts(c Contacts) { s.contacts = c }
+
+// HandleDeliver writes the inbox row and, the first time only, queues SMS
+// and push in the same transaction; each of those retries on its own.
+func (s *Service) HandleDeliver(ctx context.Context, data []byte) error {
+	var p deliverPayload
+	if err := json.Unmarshal(data, &p); err != nil {
+		return fmt.Errorf("deliver payload: %w", err)
+	}
+	c, err := s.contacts.Contact(ctx, p.AccountID)
+	if err != nil {
+		return fmt.Errorf("deliver to %d: %w", p.AccountID, err)
+	}
+	title, body := Render(p.Template, c.Locale, p.Params)
+	return tenants.WithTx(ctx, func(ctx context.Context) error {
+		n := Notification{AccountID: p.AccountID, Event: p.Template, DedupeKey: p.Dedupe, Title: title, Body: body, Data: p.Data, CreatedAt: time.Now().UTC()}
+		if n.Data == nil {
+			n.Data = map[string]string{}
+		}
+		if err := tenants.DB(ctx).Create(&n).Error; err != nil {
+			if tenants.IsDuplicate(err) {
+				return nil // delivered before
+			}
+			return err
+		}
+		if c.NotifySMS && c.Phone != "" && smsEvents[p.Template] {
+			if err := s.QueueSMS(ctx, c.Phone, p.Template, p.Params); err != nil {
+				return err
+			}
+		}
+		if c.NotifyPush && c.PushToken != "" {
+			if err := s.out.Add(ctx, TaskPush, pushPayload{Token: s.box.Seal(c.PushToken), Title: title, Body: body, Data: p.Data}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+type pushPayload struct {
+	Token []byte            `json:"token"`
+	Title string            `json:"title"`
+	Body  string            `json:"body"`
+	Data  map[string]string `json:"data"`
+}
+
+// HandlePush sends one push notification.
+func (s *Service) HandlePush(ctx context.Context, data []byte) error {
+	var p pushPayload
+	if err := json.Unmarshal(data, &p); err != nil {
+		return fmt.Errorf("push payload: %w", err)
+	}
+	tok, err := s.box.Open(p.Token)
+	if err != nil {
+		return err
+	}
+	return s.push.Send(ctx, push.Message{Token: tok, Title: p.Title, Body: p.Body, Data: p.Data})
+}
