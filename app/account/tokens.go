@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -30,11 +31,26 @@ type TokenConfig struct {
 type Tokens struct {
 	cfg  TokenConfig
 	keys map[string][]byte
+
+	mu       sync.RWMutex
+	verified map[string]verifiedToken // raw token -> claims, for tokens that verified moments ago
 }
+
+type verifiedToken struct {
+	c     Claims
+	until time.Time
+}
+
+// verifiedTTL bounds how long a verified token is trusted without parsing
+// it again; a key removed from the ring stops working within it.
+const (
+	verifiedTTL = time.Minute
+	verifiedMax = 50_000
+)
 
 // NewTokens checks the key ring.
 func NewTokens(cfg TokenConfig) (*Tokens, error) {
-	t := &Tokens{cfg: cfg, keys: map[string][]byte{}}
+	t := &Tokens{cfg: cfg, keys: map[string][]byte{}, verified: map[string]verifiedToken{}}
 	for id, k := range cfg.Keys {
 		if len(k) < 32 {
 			return nil, fmt.Errorf("jwt key %q: at least 32 bytes", id)
@@ -92,6 +108,31 @@ var ErrBadToken = app.E(app.KindUnauthorized, "invalid_token", "the access token
 // Verify parses and checks an access token: algorithm pinned to HS256, key
 // id known, issuer, audience, expiry and not-before.
 func (t *Tokens) Verify(s string) (Claims, error) {
+	now := time.Now()
+	t.mu.RLock()
+	v, ok := t.verified[s]
+	t.mu.RUnlock()
+	if ok && now.Before(v.until) {
+		return v.c, nil
+	}
+	c, err := t.verify(s)
+	if err != nil {
+		return c, err
+	}
+	until := now.Add(verifiedTTL)
+	if exp := c.ExpiresAt.Time; exp.Before(until) {
+		until = exp
+	}
+	t.mu.Lock()
+	if len(t.verified) >= verifiedMax {
+		clear(t.verified) // crude but bounded: the next requests parse again
+	}
+	t.verified[s] = verifiedToken{c: c, until: until}
+	t.mu.Unlock()
+	return c, nil
+}
+
+func (t *Tokens) verify(s string) (Claims, error) {
 	var c Claims
 	_, err := jwt.ParseWithClaims(s, &c, func(tok *jwt.Token) (any, error) {
 		kid, _ := tok.Header["kid"].(string)

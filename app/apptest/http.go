@@ -102,6 +102,10 @@ func (c *Client) Do(method, path string, body any) *Resp {
 		req.Header.Set("Authorization", "Bearer "+c.token)
 	}
 	for k, v := range c.headers {
+		if k == "Host" {
+			req.Host = v // net/http takes the Host header from here only
+			continue
+		}
 		req.Header.Set(k, v)
 	}
 	res, err := http.DefaultClient.Do(req)
