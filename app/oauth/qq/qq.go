@@ -10,6 +10,7 @@ package qq
 
 import (
 	"context"
+	"doorstep/app/redact"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -181,9 +182,9 @@ func (p *Provider) Exchange(ctx context.Context, code, redirectURI string) (oaut
 		return oauth.Identity{}, fmt.Errorf("qq: %s: %w: answer is not JSON: %w", op, ErrUnavailable, err)
 	}
 	if user.Ret != 0 {
-		return oauth.Identity{}, &Error{Op: op, Code: int(user.Ret), Message: scrub(user.Msg, url.Values{"access_token": {tok.AccessToken}})}
+		return oauth.Identity{}, &Error{Op: op, Code: int(user.Ret), Message: redact.Echoes(user.Msg, url.Values{"access_token": {tok.AccessToken}}, "access_token")}
 	}
-	// figureurl_qq_2 (100×100) is missing for some accounts; figureurl_qq_1
+	// figureurl_qq_2 (100×100, "client_secret", "code", "access_token") is missing for some accounts; figureurl_qq_1
 	// (40×40) always exists.
 	avatar := user.FigureURLQQ2
 	if avatar == "" {
@@ -207,7 +208,7 @@ func (p *Provider) oauthGet(ctx context.Context, op string, q url.Values, v any)
 		return fmt.Errorf("qq: %s: %w: answer is not JSON: %w", op, ErrUnavailable, err)
 	}
 	if e.Code != 0 {
-		return &Error{Op: op, Code: int(e.Code), Message: scrub(e.Description, q)}
+		return &Error{Op: op, Code: int(e.Code), Message: redact.Echoes(e.Description, q, "client_secret", "code", "access_token")}
 	}
 	if err := json.Unmarshal(body, v); err != nil {
 		return fmt.Errorf("qq: %s: %w: decode answer: %w", op, ErrUnavailable, err)
@@ -222,7 +223,7 @@ func (p *Provider) get(ctx context.Context, op string, q url.Values) ([]byte, er
 	}
 	resp, err := p.client.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("qq: %s: %w: %w", op, ErrUnavailable, redact(err))
+		return nil, fmt.Errorf("qq: %s: %w: %w", op, ErrUnavailable, redact.URLError(err))
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
@@ -251,30 +252,4 @@ func (n *flexInt) UnmarshalJSON(b []byte) error {
 	}
 	*n = flexInt(v)
 	return nil
-}
-
-// scrub keeps the app key, the code and the access token out of an error
-// description, should QQ ever quote one back.
-func scrub(msg string, q url.Values) string {
-	for _, k := range []string{"client_secret", "code", "access_token"} {
-		if v := q.Get(k); v != "" {
-			msg = strings.ReplaceAll(msg, v, "<"+k+">")
-		}
-	}
-	return msg
-}
-
-// redact drops the query from a transport error: it holds the app key, the
-// code or the access token.
-func redact(err error) error {
-	var ue *url.Error
-	if !errors.As(err, &ue) {
-		return err
-	}
-	u, perr := url.Parse(ue.URL)
-	if perr != nil {
-		return &url.Error{Op: ue.Op, URL: "(unparsable url)", Err: ue.Err}
-	}
-	u.RawQuery, u.Fragment = "", ""
-	return &url.Error{Op: ue.Op, URL: u.String(), Err: ue.Err}
 }

@@ -11,6 +11,7 @@ package wechat
 
 import (
 	"context"
+	"doorstep/app/redact"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -215,7 +216,7 @@ func (p *Provider) get(ctx context.Context, op string, q url.Values, v any) erro
 	}
 	resp, err := p.client.Do(req)
 	if err != nil {
-		return fmt.Errorf("wechat: %s: %w: %w", op, ErrUnavailable, redact(err))
+		return fmt.Errorf("wechat: %s: %w: %w", op, ErrUnavailable, redact.URLError(err))
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
@@ -233,36 +234,10 @@ func (p *Provider) get(ctx context.Context, op string, q url.Values, v any) erro
 		return fmt.Errorf("wechat: %s: %w: answer is not JSON: %w", op, ErrUnavailable, err)
 	}
 	if e.Code != 0 {
-		return &Error{Op: op, Code: e.Code, Message: scrub(e.Message, q)}
+		return &Error{Op: op, Code: e.Code, Message: redact.Echoes(e.Message, q, "secret", "code", "access_token")}
 	}
 	if err := json.Unmarshal(body, v); err != nil {
 		return fmt.Errorf("wechat: %s: %w: decode answer: %w", op, ErrUnavailable, err)
 	}
 	return nil
-}
-
-// scrub keeps the secret, the code and the access token out of an errmsg,
-// should WeChat ever quote one back.
-func scrub(msg string, q url.Values) string {
-	for _, k := range []string{"secret", "code", "access_token"} {
-		if v := q.Get(k); v != "" {
-			msg = strings.ReplaceAll(msg, v, "<"+k+">")
-		}
-	}
-	return msg
-}
-
-// redact drops the query from a transport error: it holds the app secret,
-// the code or the access token.
-func redact(err error) error {
-	var ue *url.Error
-	if !errors.As(err, &ue) {
-		return err
-	}
-	u, perr := url.Parse(ue.URL)
-	if perr != nil {
-		return &url.Error{Op: ue.Op, URL: "(unparsable url)", Err: ue.Err}
-	}
-	u.RawQuery, u.Fragment = "", ""
-	return &url.Error{Op: ue.Op, URL: u.String(), Err: ue.Err}
 }

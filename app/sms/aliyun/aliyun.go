@@ -12,6 +12,7 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha1"
+	"doorstep/app/redact"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -226,7 +227,7 @@ func (s *Sender) call(ctx context.Context, q map[string]string) error {
 	req.Header.Set("Accept", "application/json")
 	resp, err := s.client.Do(req)
 	if err != nil {
-		return fmt.Errorf("%w: %w", ErrUnavailable, redact(err))
+		return fmt.Errorf("%w: %w", ErrUnavailable, redact.URLError(err))
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
@@ -310,21 +311,6 @@ func percentEncode(s string) string {
 		b.WriteByte(hex[c&0x0f])
 	}
 	return b.String()
-}
-
-// redact drops the query from a transport error: it holds the phone number,
-// the access key id and the signature.
-func redact(err error) error {
-	var ue *url.Error
-	if !errors.As(err, &ue) {
-		return err
-	}
-	u, perr := url.Parse(ue.URL)
-	if perr != nil {
-		return &url.Error{Op: ue.Op, URL: "(unparsable url)", Err: ue.Err}
-	}
-	u.RawQuery, u.Fragment = "", ""
-	return &url.Error{Op: ue.Op, URL: u.String(), Err: ue.Err}
 }
 
 // cleanMessage keeps Aliyun's text but drops what could echo our request:
