@@ -14,11 +14,13 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"strconv"
+	"strings"
 
 	"github.com/pressly/goose/v3"
 )
 
-//go:embed hq/*.sql city/*.sql
+//go:embed hq/*.sql city/*.sql hq_triggers/*.sql city_triggers/*.sql
 var files embed.FS
 
 // Kind selects the set of migrations.
@@ -29,10 +31,18 @@ const (
 	City Kind = "city"
 )
 
+// Options say what the engine can do.
+type Options struct {
+	// NoTriggers skips the append-only triggers (audit log, ledger): the
+	// in-memory demo engine cannot run DML in a schema with triggers unless
+	// a default database is selected. The versions are still recorded.
+	NoTriggers bool
+}
+
 // Up applies every pending migration of kind to db, whose connection's
 // default database must be the target schema. It returns how many ran.
-func Up(ctx context.Context, db *sql.DB, kind Kind) (int, error) {
-	p, err := provider(db, kind)
+func Up(ctx context.Context, db *sql.DB, kind Kind, o Options) (int, error) {
+	p, err := provider(db, kind, o)
 	if err != nil {
 		return 0, err
 	}
@@ -44,8 +54,8 @@ func Up(ctx context.Context, db *sql.DB, kind Kind) (int, error) {
 }
 
 // Pending reports how many migrations of kind are not yet applied.
-func Pending(ctx context.Context, db *sql.DB, kind Kind) (int, error) {
-	p, err := provider(db, kind)
+func Pending(ctx context.Context, db *sql.DB, kind Kind, o Options) (int, error) {
+	p, err := provider(db, kind, o)
 	if err != nil {
 		return 0, err
 	}
@@ -62,13 +72,54 @@ func Pending(ctx context.Context, db *sql.DB, kind Kind) (int, error) {
 	return n, nil
 }
 
-func provider(db *sql.DB, kind Kind) (*goose.Provider, error) {
+func provider(db *sql.DB, kind Kind, o Options) (*goose.Provider, error) {
 	sub, err := fs.Sub(files, string(kind))
+	if err != nil {
+		return nil, err
+	}
+	triggers, err := triggerMigrations(kind, o)
 	if err != nil {
 		return nil, err
 	}
 	return goose.NewProvider(goose.DialectMySQL, db, sub,
 		goose.WithDisableGlobalRegistry(true),
 		goose.WithAllowOutofOrder(true),
+		goose.WithGoMigrations(triggers...),
 	)
+}
+
+// triggerMigrations turns <kind>_triggers/<version>_<name>.sql (one
+// CREATE TRIGGER each) into Go migrations that run it, or do nothing on an
+// engine without trigger support.
+func triggerMigrations(kind Kind, o Options) ([]*goose.Migration, error) {
+	dir := string(kind) + "_triggers"
+	entries, err := fs.ReadDir(files, dir)
+	if err != nil {
+		return nil, err
+	}
+	var out []*goose.Migration
+	for _, e := range entries {
+		name := e.Name()
+		num, _, ok := strings.Cut(name, "_")
+		v, err := strconv.ParseInt(num, 10, 64)
+		if !ok || err != nil {
+			return nil, fmt.Errorf("migration %s/%s: no version", dir, name)
+		}
+		body, err := fs.ReadFile(files, dir+"/"+name)
+		if err != nil {
+			return nil, err
+		}
+		stmt := string(body)
+		// RunTx, not RunDB: the migrator holds one connection, and goose keeps
+		// it while the migration runs. (MySQL commits the DDL on its own.)
+		up := &goose.GoFunc{RunTx: func(ctx context.Context, tx *sql.Tx) error {
+			if o.NoTriggers {
+				return nil
+			}
+			_, err := tx.ExecContext(ctx, stmt)
+			return err
+		}}
+		out = append(out, goose.NewGoMigration(v, up, nil))
+	}
+	return out, nil
 }

@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -280,7 +281,11 @@ func claimRedisDB() (int, error) {
 	deadline := time.Now().Add(2 * time.Minute)
 	for time.Now().Before(deadline) {
 		for n := 1; n <= 15; n++ {
-			ok, err := c.SetNX(ctx, fmt.Sprintf("doorstep:test:redisdb:%d", n), os.Getpid(), time.Hour).Result()
+			key := fmt.Sprintf("doorstep:test:redisdb:%d", n)
+			if owner, err := c.Get(ctx, key).Int(); err == nil && !alive(owner) {
+				c.Del(ctx, key) // its test process died without releasing it
+			}
+			ok, err := c.SetNX(ctx, key, os.Getpid(), time.Hour).Result()
 			if err != nil {
 				return 0, err
 			}
@@ -307,4 +312,13 @@ func releaseRedisDB(n int) {
 	c := redis.NewClient(&redis.Options{Addr: RedisAddr()})
 	_ = c.Del(ctx, fmt.Sprintf("doorstep:test:redisdb:%d", n)).Err()
 	c.Close()
+}
+
+// alive tells whether a process of this machine still runs.
+func alive(pid int) bool {
+	if pid <= 0 {
+		return false
+	}
+	p, err := os.FindProcess(pid)
+	return err == nil && p.Signal(syscall.Signal(0)) == nil
 }

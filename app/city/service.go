@@ -228,7 +228,7 @@ func (s *Service) MigrateSchema(ctx context.Context, placement, schema string, k
 	}
 	defer db.Close()
 	db.SetMaxOpenConns(1)
-	n, err := migrations.Up(ctx, db, kind)
+	n, err := migrations.Up(ctx, db, kind, migrations.Options{NoTriggers: s.reg.SingleConn()})
 	if err != nil {
 		return n, fmt.Errorf("migrate %s: %w", schema, err)
 	}
