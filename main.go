@@ -18,6 +18,7 @@ import (
 	"strings"
 	"syscall"
 	"text/tabwriter"
+	"time"
 	_ "time/tzdata" // city time zones must load on machines without zoneinfo
 
 	"github.com/go-viper/mapstructure/v2"
@@ -25,6 +26,7 @@ import (
 
 	"doorstep/app/city"
 	"doorstep/app/demo"
+	"doorstep/app/loaddriver"
 	"doorstep/app/platform"
 )
 
@@ -48,6 +50,7 @@ commands:
   migrate   migrate the HQ schema, then every city schema
   city      create | list | suspend <code> | resume <code>
   demo      run the whole product with demo data (embedded MySQL and Redis when none is reachable)
+  load      drive a running server with simulated customers; print req/s, p50, p99 and baselines
 `
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
@@ -83,6 +86,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return cityCmd(ctx, rest, cfg, log, stdout)
 	case "demo":
 		return demo.Run(ctx, demo.Options{Config: cfg, Log: log, Out: stdout, Args: rest})
+	case "load":
+		fs := flag.NewFlagSet("load", flag.ContinueOnError)
+		fs.SetOutput(stdout)
+		o := loaddriver.Options{Out: stdout}
+		fs.StringVar(&o.URL, "url", "http://127.0.0.1:8080", "server to drive")
+		fs.StringVar(&o.City, "city", "sz", "city code")
+		fs.IntVar(&o.Customers, "customers", 32, "concurrent simulated customers")
+		fs.DurationVar(&o.Duration, "duration", 10*time.Second, "length of each scenario")
+		fs.StringVar(&o.DSN, "dsn", cfg.MySQL.Placements[cfg.MySQL.HQPlacement].DSN, "MySQL for the database baseline (empty to skip)")
+		if err := fs.Parse(rest); err != nil {
+			return err
+		}
+		return loaddriver.Run(ctx, o)
 	}
 	fmt.Fprint(stdout, usage)
 	return fmt.Errorf("unknown command %q", cmd)
