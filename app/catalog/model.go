@@ -1,7 +1,12 @@
 // Package catalog holds what customers can buy: the global category tree
 // (HQ schema), each city's skills, and the service items merchants offer,
 // with browse and search (category, Chinese keyword, price, rating, distance)
-// behind stable cursors.
+// behind stable cursors and a short-lived in-process cache.
+//
+// It imports app, app/geo, app/audit, tenants and gorm. It reads the
+// merchants table of its own city schema (name, status, area) to browse and
+// shelve, but never writes it; the merchant package owns merchants and
+// imports catalog, not the reverse. Reviews come in through ReviewSource.
 package catalog
 
 import (
@@ -47,8 +52,15 @@ const (
 
 // Item statuses.
 const (
-	ItemOn  = "on"  // on shelf
-	ItemOff = "off" // off shelf
+	ItemOn      = "on"      // on shelf
+	ItemOff     = "off"     // off shelf
+	ItemDeleted = "deleted" // removed by the merchant; kept for the orders that name it
+)
+
+// Category statuses.
+const (
+	CategoryActive = "active"
+	CategoryHidden = "hidden"
 )
 
 // ServiceItem is one service a merchant offers in a city.

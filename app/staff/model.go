@@ -1,7 +1,11 @@
 // Package staff runs the people who go on site (服务人员): invitations by
 // phone, skills, certifications and their verification, service area,
 // working hours and days off, duty and location, the public profile
-// customers see, and free slots for a service.
+// customers see, and who is qualified for a service. Duty and location
+// changes go out through LocationSink to the dispatch engine.
+//
+// It imports app, app/catalog (skills, items), app/merchant (shops),
+// app/account, app/notify, app/audit, app/geo, rbac, tenants and gorm.
 package staff
 
 import (

@@ -16,10 +16,12 @@ CREATE TABLE merchant_applications (
   reviewer_id BIGINT NOT NULL DEFAULT 0,
   reviewed_at DATETIME(6) NULL,
   merchant_id BIGINT NOT NULL DEFAULT 0,
+  open_applicant BIGINT NULL,
   created_at DATETIME(6) NOT NULL,
   updated_at DATETIME(6) NOT NULL,
   KEY ix_applications_status (status, id),
-  KEY ix_applications_applicant (applicant_id)
+  KEY ix_applications_applicant (applicant_id),
+  UNIQUE KEY uk_applications_open (open_applicant)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 -- +goose Down
 DROP TABLE merchant_applications;

@@ -3,6 +3,7 @@ CREATE TABLE merchants (
   id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
   owner_id BIGINT NOT NULL,
   application_id BIGINT NOT NULL DEFAULT 0,
+  approved_from BIGINT NULL,
   name VARCHAR(128) NOT NULL,
   logo_url VARCHAR(512) NOT NULL DEFAULT '',
   intro TEXT NOT NULL,
@@ -21,7 +22,8 @@ CREATE TABLE merchants (
   created_at DATETIME(6) NOT NULL,
   updated_at DATETIME(6) NOT NULL,
   KEY ix_merchants_owner (owner_id),
-  KEY ix_merchants_status (status, id)
+  KEY ix_merchants_status (status, id),
+  UNIQUE KEY uk_merchants_approved_from (approved_from)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 -- +goose Down
 DROP TABLE merchants;

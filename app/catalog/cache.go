@@ -1,0 +1,112 @@
+package catalog
+
+import (
+	"bytes"
+	"compress/gzip"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/singleflight"
+)
+
+// cache holds marshalled browse and detail answers per city. An entry is
+// served while it is younger than the TTL and was computed at the city's
+// current version; a write bumps the version, so this copy never serves an
+// answer older than its own last write, and other copies (told through the
+// bus) serve one at most TTL old even when a notice is lost.
+type cache struct {
+	ttl int64 // nanoseconds
+	max int64
+
+	m        sync.Map // key -> *cacheEntry
+	n        atomic.Int64
+	versions sync.Map // city -> *atomic.Int64
+	sf       singleflight.Group
+}
+
+type cacheEntry struct {
+	body    Answer
+	version int64
+	expires int64 // unix nanoseconds
+}
+
+// Answer is a marshalled answer, and the same gzipped once for clients
+// that accept it (nil when too small to be worth it). Neither slice is ever
+// written again: serve them as they are.
+type Answer struct {
+	JSON []byte
+	Gzip []byte
+}
+
+// gzipFrom is the size from which an answer is also kept gzipped.
+const gzipFrom = 1024
+
+func answer(b []byte) Answer {
+	a := Answer{JSON: b}
+	if len(b) >= gzipFrom {
+		var buf bytes.Buffer
+		buf.Grow(len(b) / 3)
+		w, _ := gzip.NewWriterLevel(&buf, gzip.DefaultCompression)
+		if _, err := w.Write(b); err == nil && w.Close() == nil {
+			a.Gzip = buf.Bytes()
+		}
+	}
+	return a
+}
+
+func newCache(ttl time.Duration, max int) *cache {
+	return &cache{ttl: int64(ttl), max: int64(max)}
+}
+
+func (c *cache) version(city string) *atomic.Int64 {
+	if v, ok := c.versions.Load(city); ok {
+		return v.(*atomic.Int64)
+	}
+	v, _ := c.versions.LoadOrStore(city, new(atomic.Int64))
+	return v.(*atomic.Int64)
+}
+
+func (c *cache) bump(city string) { c.version(city).Add(1) }
+
+func (c *cache) bumpAll() {
+	c.versions.Range(func(_, v any) bool {
+		v.(*atomic.Int64).Add(1)
+		return true
+	})
+}
+
+// get returns the cached answer of key in city, or computes it with load.
+// The version is read before load runs, so an answer computed across a
+// concurrent write is stored under the old version and never served.
+func (c *cache) get(city, key string, load func() ([]byte, error)) (Answer, error) {
+	ver := c.version(city)
+	v := ver.Load()
+	now := time.Now().UnixNano()
+	if e, ok := c.m.Load(key); ok {
+		ce := e.(*cacheEntry)
+		if ce.version == v && now < ce.expires {
+			return ce.body, nil
+		}
+	}
+	out, err, _ := c.sf.Do(key+"#"+strconv.FormatInt(v, 10), func() (any, error) {
+		b, err := load()
+		if err != nil {
+			return nil, err
+		}
+		a := answer(b)
+		if _, loaded := c.m.Swap(key, &cacheEntry{body: a, version: v, expires: time.Now().UnixNano() + c.ttl}); !loaded {
+			if c.n.Add(1) > c.max {
+				// Crude but bounded: start over rather than track recency.
+				c.m.Clear()
+				c.n.Store(0)
+			}
+		}
+		return a, nil
+	})
+	if err != nil {
+		return Answer{}, err
+	}
+	return out.(Answer), nil
+}
