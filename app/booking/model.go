@@ -1,7 +1,14 @@
 // Package booking runs orders from booking to completion: saved addresses,
 // the price computed on the server, slot reservations that make double
 // booking impossible, the one order state machine with its event history,
-// cancellation rules, after-sales cases, and Idempotency-Key replays.
+// cancellation rules, after-sales cases, live status, and Idempotency-Key
+// replays.
+//
+// It imports app, tenants, gorm and the shared services (audit, notify,
+// outbox, pii, geo). What it needs of the catalog, merchants, staff,
+// payments and marketing it declares as small interfaces (supply.go,
+// hooks.go) that app/platform/wire_booking.go fills, so none of those
+// packages is imported here and each of them may import booking.
 package booking
 
 import (
@@ -62,10 +69,11 @@ type Order struct {
 	Lng           float64    `json:"lng"`
 	Requirements  string     `json:"requirements"`
 	PriceModel    string     `json:"price_model"`
-	PriceFen      int64      `json:"price_fen"`    // list price (fixed) or the range's lower bound (deposit)
-	DiscountFen   int64      `json:"discount_fen"` // coupon discount
-	CouponID      int64      `json:"coupon_id"`    // customer_coupons.id
-	TotalFen      int64      `json:"total_fen"`    // what the customer owes in all (final price - discount once known)
+	PriceFen      int64      `json:"price_fen"`     // list price (fixed) or the range's lower bound (deposit)
+	PriceMaxFen   int64      `json:"price_max_fen"` // the range's upper bound (deposit), frozen at booking
+	DiscountFen   int64      `json:"discount_fen"`  // coupon discount
+	CouponID      int64      `json:"coupon_id"`     // customer_coupons.id
+	TotalFen      int64      `json:"total_fen"`     // what the customer owes in all (final price - discount once known)
 	DepositFen    int64      `json:"deposit_fen"`
 	PaidFen       int64      `json:"paid_fen"`
 	RefundedFen   int64      `json:"refunded_fen"`

@@ -25,6 +25,7 @@ CREATE TABLE orders (
   requirements VARCHAR(500) NOT NULL DEFAULT '',
   price_model VARCHAR(16) NOT NULL,
   price_fen BIGINT NOT NULL,
+  price_max_fen BIGINT NOT NULL DEFAULT 0,
   discount_fen BIGINT NOT NULL DEFAULT 0,
   coupon_id BIGINT NOT NULL DEFAULT 0,
   total_fen BIGINT NOT NULL,

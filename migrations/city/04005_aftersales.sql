@@ -23,7 +23,9 @@ CREATE TABLE aftersales (
   updated_at DATETIME(6) NOT NULL,
   UNIQUE KEY uk_aftersales_order (order_id),
   KEY ix_aftersales_status (status, id),
-  KEY ix_aftersales_merchant (merchant_id, status)
+  KEY ix_aftersales_merchant (merchant_id, status),
+  KEY ix_aftersales_customer (customer_id, id),
+  KEY ix_aftersales_created (created_at)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 -- +goose Down
 DROP TABLE aftersales;

@@ -1,0 +1,188 @@
+package booking
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"gorm.io/gorm"
+
+	"doorstep/app"
+	"doorstep/app/geo"
+	"doorstep/app/pii"
+	"doorstep/tenants"
+)
+
+// maxAddresses is how many addresses one customer keeps in one city.
+const maxAddresses = 30
+
+// AddressInput creates or replaces a saved address.
+type AddressInput struct {
+	Label       string  `json:"label" validate:"max=32" doc:"家, 公司 ..."`
+	ContactName string  `json:"contact_name" validate:"required,max=64"`
+	Phone       string  `json:"phone" validate:"required,max=20" doc:"mainland mobile number; shown masked afterwards"`
+	Address     string  `json:"address" validate:"required,min=4,max=200" doc:"full address text; shown masked afterwards"`
+	District    string  `json:"district" validate:"max=64"`
+	Lat         float64 `json:"lat" validate:"required,gte=-90,lte=90"`
+	Lng         float64 `json:"lng" validate:"required,gte=-180,lte=180"`
+	IsDefault   bool    `json:"is_default"`
+}
+
+func (s *Service) sealAddress(in AddressInput, a *Address) error {
+	phone, ok := pii.NormalizePhone(in.Phone)
+	if !ok {
+		return app.Invalid("phone", "an 11-digit mainland mobile number")
+	}
+	text := strings.TrimSpace(in.Address)
+	if n := len([]rune(text)); n < 4 || n > 200 {
+		return app.Invalid("address", "4 to 200 characters")
+	}
+	name := strings.TrimSpace(in.ContactName)
+	if name == "" || len([]rune(name)) > 64 {
+		return app.Invalid("contact_name", "1 to 64 characters")
+	}
+	if len([]rune(in.Label)) > 32 {
+		return app.Invalid("label", "at most 32 characters")
+	}
+	if len([]rune(in.District)) > 64 {
+		return app.Invalid("district", "at most 64 characters")
+	}
+	if !(geo.Point{Lat: in.Lat, Lng: in.Lng}).Valid() {
+		return app.Invalid("lat", "lat and lng must be a real location")
+	}
+	a.Label, a.ContactName, a.District = strings.TrimSpace(in.Label), name, strings.TrimSpace(in.District)
+	a.PhoneEnc, a.PhoneMasked = s.box.Seal(phone), pii.MaskPhone(phone)
+	a.AddressEnc, a.AddressMasked = s.box.Seal(text), pii.MaskAddress(text)
+	a.Lat, a.Lng, a.IsDefault = in.Lat, in.Lng, in.IsDefault
+	a.KeyID = int(s.box.ActiveKey())
+	return nil
+}
+
+func customer(ctx context.Context) (app.Actor, error) {
+	a, err := app.MustActor(ctx)
+	if err != nil {
+		return a, err
+	}
+	if a.AccountID == 0 {
+		return a, app.ErrUnauthorized
+	}
+	return a, nil
+}
+
+func addresses(ctx context.Context, accountID int64) *gorm.DB {
+	return tenants.DB(ctx).Model(&Address{}).Where("account_id = ? AND deleted_at IS NULL", accountID)
+}
+
+// Addresses lists the signed-in customer's addresses in ctx's city, the
+// default first.
+func (s *Service) Addresses(ctx context.Context) ([]Address, error) {
+	a, err := customer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := []Address{}
+	err = addresses(ctx, a.AccountID).Order("is_default DESC, id DESC").Find(&out).Error
+	return out, err
+}
+
+// Address returns one of the signed-in customer's addresses.
+func (s *Service) Address(ctx context.Context, id int64) (Address, error) {
+	a, err := customer(ctx)
+	if err != nil {
+		return Address{}, err
+	}
+	return s.ownAddress(ctx, a.AccountID, id)
+}
+
+func (s *Service) ownAddress(ctx context.Context, accountID, id int64) (Address, error) {
+	var out Address
+	err := addresses(ctx, accountID).Where("id = ?", id).Take(&out).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return out, ErrAddressNotFound
+	}
+	return out, err
+}
+
+// CreateAddress saves an address; the first one becomes the default.
+func (s *Service) CreateAddress(ctx context.Context, in AddressInput) (Address, error) {
+	a, err := customer(ctx)
+	if err != nil {
+		return Address{}, err
+	}
+	now := s.now()
+	addr := Address{AccountID: a.AccountID, CreatedAt: now, UpdatedAt: now}
+	if err := s.sealAddress(in, &addr); err != nil {
+		return Address{}, err
+	}
+	err = tenants.WithTx(ctx, func(ctx context.Context) error {
+		var n int64
+		if err := addresses(ctx, a.AccountID).Count(&n).Error; err != nil {
+			return err
+		}
+		if n >= maxAddresses {
+			return ErrTooManyAddresses
+		}
+		if n == 0 {
+			addr.IsDefault = true
+		}
+		if err := tenants.DB(ctx).Create(&addr).Error; err != nil {
+			return fmt.Errorf("create address: %w", err)
+		}
+		return s.onlyDefault(ctx, addr)
+	})
+	return addr, err
+}
+
+// UpdateAddress replaces one of the customer's addresses. Orders keep the
+// copy they were booked with.
+func (s *Service) UpdateAddress(ctx context.Context, id int64, in AddressInput) (Address, error) {
+	a, err := customer(ctx)
+	if err != nil {
+		return Address{}, err
+	}
+	var out Address
+	err = tenants.WithTx(ctx, func(ctx context.Context) error {
+		addr, err := s.ownAddress(ctx, a.AccountID, id)
+		if err != nil {
+			return err
+		}
+		wasDefault := addr.IsDefault
+		if err := s.sealAddress(in, &addr); err != nil {
+			return err
+		}
+		addr.IsDefault = addr.IsDefault || wasDefault // unset a default by choosing another
+		addr.UpdatedAt = s.now()
+		if err := tenants.DB(ctx).Save(&addr).Error; err != nil {
+			return err
+		}
+		out = addr
+		return s.onlyDefault(ctx, addr)
+	})
+	return out, err
+}
+
+// DeleteAddress removes one of the customer's addresses.
+func (s *Service) DeleteAddress(ctx context.Context, id int64) error {
+	a, err := customer(ctx)
+	if err != nil {
+		return err
+	}
+	res := addresses(ctx, a.AccountID).Where("id = ?", id).Updates(map[string]any{"deleted_at": s.now(), "is_default": false})
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return ErrAddressNotFound
+	}
+	return nil
+}
+
+// onlyDefault clears the default flag of the customer's other addresses
+// when addr is the default.
+func (s *Service) onlyDefault(ctx context.Context, addr Address) error {
+	if !addr.IsDefault {
+		return nil
+	}
+	return addresses(ctx, addr.AccountID).Where("id <> ? AND is_default = ?", addr.ID, true).Update("is_default", false).Error
+}

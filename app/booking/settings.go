@@ -1,0 +1,98 @@
+package booking
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm/schema"
+
+	"doorstep/tenants"
+)
+
+// Settings are the city's booking rules, read from the city's settings
+// table (name -> JSON value); a missing or unreadable value keeps its
+// default.
+type Settings struct {
+	LeadTime         time.Duration // booking.lead_time_min: earliest slot from now (120)
+	MaxAhead         time.Duration // booking.max_days_ahead: latest slot from now (30 days)
+	PaymentTimeout   time.Duration // booking.payment_timeout_min: from booking to pay deadline (15)
+	FreeCancelBefore time.Duration // booking.free_cancel_hours: free cancellation until this long before the slot (2)
+	CancelFeeBPS     int64         // booking.cancel_fee_bps: late fee, basis points of what was paid (2000)
+	OnTheWayFeeBPS   int64         // booking.cancel_fee_on_the_way_bps: fee once the staff member set off (5000)
+	ArriveMaxM       float64       // booking.arrive_max_distance_m: check-in distance from the address (500)
+	AfterSaleWindow  time.Duration // booking.aftersale_window_days: after completion (7)
+}
+
+// Setting names.
+const (
+	SettingLeadTimeMin      = "booking.lead_time_min"
+	SettingMaxDaysAhead     = "booking.max_days_ahead"
+	SettingPaymentTimeout   = "booking.payment_timeout_min"
+	SettingFreeCancelHours  = "booking.free_cancel_hours"
+	SettingCancelFeeBPS     = "booking.cancel_fee_bps"
+	SettingOnTheWayFeeBPS   = "booking.cancel_fee_on_the_way_bps"
+	SettingArriveMaxM       = "booking.arrive_max_distance_m"
+	SettingAfterSaleWinDays = "booking.aftersale_window_days"
+)
+
+// DefaultSettings are the rules of a city that set none.
+func DefaultSettings() Settings {
+	return Settings{LeadTime: 2 * time.Hour, MaxAhead: 30 * 24 * time.Hour, PaymentTimeout: 15 * time.Minute,
+		FreeCancelBefore: 2 * time.Hour, CancelFeeBPS: 2000, OnTheWayFeeBPS: 5000, ArriveMaxM: 500, AfterSaleWindow: 7 * 24 * time.Hour}
+}
+
+type settingRow struct {
+	Name      string `gorm:"primaryKey"`
+	Value     string
+	UpdatedAt time.Time
+	UpdatedBy int64
+}
+
+func (settingRow) TableName(n schema.Namer) string { return tenants.TableName(n, "settings") }
+
+// Settings reads the booking rules of ctx's city.
+func (s *Service) Settings(ctx context.Context) (Settings, error) {
+	st := DefaultSettings()
+	var rows []settingRow
+	if err := tenants.DB(ctx).Where("name LIKE ?", "booking.%").Find(&rows).Error; err != nil {
+		return st, fmt.Errorf("read booking settings: %w", err)
+	}
+	for _, r := range rows {
+		var v float64
+		if err := json.Unmarshal([]byte(r.Value), &v); err != nil || v < 0 {
+			s.log.Warn("booking setting is not a non-negative number; using the default", "name", r.Name)
+			continue
+		}
+		switch r.Name {
+		case SettingLeadTimeMin:
+			st.LeadTime = time.Duration(v * float64(time.Minute))
+		case SettingMaxDaysAhead:
+			st.MaxAhead = time.Duration(v * float64(24*time.Hour))
+		case SettingPaymentTimeout:
+			if v > 0 {
+				st.PaymentTimeout = time.Duration(v * float64(time.Minute))
+			}
+		case SettingFreeCancelHours:
+			st.FreeCancelBefore = time.Duration(v * float64(time.Hour))
+		case SettingCancelFeeBPS:
+			st.CancelFeeBPS = min(int64(v), 10000)
+		case SettingOnTheWayFeeBPS:
+			st.OnTheWayFeeBPS = min(int64(v), 10000)
+		case SettingArriveMaxM:
+			st.ArriveMaxM = v
+		case SettingAfterSaleWinDays:
+			st.AfterSaleWindow = time.Duration(v * float64(24*time.Hour))
+		}
+	}
+	return st, nil
+}
+
+// SetSetting writes one booking setting of ctx's city (city back office,
+// seeding and tests).
+func (s *Service) SetSetting(ctx context.Context, name string, value float64, by int64) error {
+	b, _ := json.Marshal(value)
+	row := settingRow{Name: name, Value: string(b), UpdatedAt: s.now(), UpdatedBy: by}
+	return tenants.DB(ctx).Save(&row).Error
+}
