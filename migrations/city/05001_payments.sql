@@ -10,6 +10,8 @@ CREATE TABLE payments (
   status VARCHAR(16) NOT NULL,
   provider_txn_id VARCHAR(64) NOT NULL DEFAULT '',
   refunded_fen BIGINT NOT NULL DEFAULT 0,
+  pay_url VARCHAR(1024) NOT NULL DEFAULT '',
+  qr_code VARCHAR(512) NOT NULL DEFAULT '',
   paid_at DATETIME(6) NULL,
   expires_at DATETIME(6) NOT NULL,
   created_at DATETIME(6) NOT NULL,
