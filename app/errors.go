@@ -86,6 +86,13 @@ var (
 	ErrWrongCity     = E(KindForbidden, "wrong_city", "this token belongs to another city")
 )
 
+// ErrPermanent marks a background failure that retrying cannot fix: a
+// provider refused the message for good, the payload names nothing that
+// exists. Wrap it beside the cause (fmt.Errorf("send: %w: %w", err,
+// app.ErrPermanent)); the job worker then drops the task instead of retrying,
+// so app packages say "do not retry" without importing the queue library.
+var ErrPermanent = errors.New("permanent failure: retrying cannot fix it")
+
 // NotFound is a not-found error naming what was missing.
 func NotFound(what string) *Error {
 	return &Error{Kind: KindNotFound, Code: what + "_not_found", Message: what + " not found"}

@@ -29,8 +29,9 @@ type Envelope struct {
 // Handler does one task's work with the task's city (if any) in ctx.
 type Handler func(ctx context.Context, data []byte) error
 
-// ErrPermanent marks a failure that retrying cannot fix.
-var ErrPermanent = errors.New("permanent task failure")
+// ErrPermanent marks a failure that retrying cannot fix. It is
+// app.ErrPermanent, so app packages mark failures without importing asynq.
+var ErrPermanent = app.ErrPermanent
 
 // ServerConfig tunes the worker.
 type ServerConfig struct {
@@ -91,7 +92,7 @@ func (s *Server) Handle(taskType string, h Handler) {
 		}
 		ctx = app.WithActor(ctx, app.System)
 		err := h(ctx, env.Data)
-		if errors.Is(err, ErrPermanent) {
+		if errors.Is(err, app.ErrPermanent) {
 			return fmt.Errorf("%w: %w", err, asynq.SkipRetry)
 		}
 		return err

@@ -676,6 +676,14 @@ func (s *Service) Contact(ctx context.Context, id int64) (notify.Contact, error)
 	return notify.Contact{Phone: phone, Locale: a.Locale, NotifySMS: a.NotifySMS, NotifyPush: a.NotifyPush, PushToken: a.PushToken}, nil
 }
 
+// ClearPushToken forgets the account's push token when the push provider no
+// longer knows the device. It clears only if the token is still the one that
+// failed, so a device the person registered meanwhile keeps its pushes.
+func (s *Service) ClearPushToken(ctx context.Context, accountID int64, token string) error {
+	return s.hq(ctx).Model(&Account{}).Where("id = ? AND push_token = ?", accountID, token).
+		Updates(map[string]any{"push_token": "", "updated_at": time.Now().UTC()}).Error
+}
+
 // Brief is another person's public face: name and avatar, never contact data.
 type Brief struct {
 	ID          int64  `json:"id"`

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -127,7 +128,10 @@ func (t *Tokens) Verify(s string) (Claims, error) {
 	if len(t.verified) >= verifiedMax {
 		clear(t.verified) // crude but bounded: the next requests parse again
 	}
-	t.verified[s] = verifiedToken{c: c, until: until}
+	// s may point into a request buffer the server reuses (Fiber's header
+	// values do): a key kept in the map must own its bytes, or a later
+	// request rewrites it and another person's token finds these claims.
+	t.verified[strings.Clone(s)] = verifiedToken{c: c, until: until}
 	t.mu.Unlock()
 	return c, nil
 }

@@ -3,12 +3,15 @@ package notify
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
 	"gorm.io/gorm/schema"
 
+	"doorstep/app"
 	"doorstep/app/push"
+	"doorstep/app/push/jpush"
 	"doorstep/tenants"
 )
 
@@ -18,9 +21,13 @@ const (
 	TaskPush    = "notify:push"
 )
 
-// Contacts opens what delivery needs to reach a person (account service).
+// Contacts opens what delivery needs to reach a person, and forgets a push
+// token the provider no longer knows (account service).
 type Contacts interface {
 	Contact(ctx context.Context, accountID int64) (Contact, error)
+	// ClearPushToken empties the account's push token if it is still token,
+	// so a device registered in the meantime is kept.
+	ClearPushToken(ctx context.Context, accountID int64, token string) error
 }
 
 // Contact is how to reach a person and what they agreed to.
@@ -83,18 +90,32 @@ func (s *Service) Tell(ctx context.Context, accountID int64, template string, pa
 // service exists, which itself sends codes through this service).
 func (s *Service) UseContacts(c Contacts) { s.contacts = c }
 
-// HandleDeliver writes the inbox row and, the first time only, queues SMS
-// and push in the same transaction; each of those retries on its own.
+// smsLang is the language of text messages. SMS goes out through templates
+// the provider approved with our signature, and those are Chinese; the inbox
+// and push follow the person's language.
+const smsLang = "zh"
+
+// HandleDeliver writes the inbox row in the person's language and, the first
+// time only, queues SMS (when they allow SMS and the event merits one) and
+// push (when they allow push and have a device) in the same transaction;
+// each of those retries on its own.
 func (s *Service) HandleDeliver(ctx context.Context, data []byte) error {
 	var p deliverPayload
 	if err := json.Unmarshal(data, &p); err != nil {
-		return fmt.Errorf("deliver payload: %w", err)
+		return fmt.Errorf("deliver payload: %w: %w", err, app.ErrPermanent)
 	}
 	c, err := s.contacts.Contact(ctx, p.AccountID)
 	if err != nil {
+		if app.KindOf(err) == app.KindNotFound {
+			err = fmt.Errorf("%w: %w", err, app.ErrPermanent)
+		}
 		return fmt.Errorf("deliver to %d: %w", p.AccountID, err)
 	}
 	title, body := Render(p.Template, c.Locale, p.Params)
+	if left := unfilled(title, body); len(left) > 0 {
+		// A caller forgot a documented param: deliver anyway, loudly.
+		s.log.WarnContext(ctx, "notification rendered with unfilled params", "template", p.Template, "unfilled", left)
+	}
 	return tenants.WithTx(ctx, func(ctx context.Context) error {
 		n := Notification{AccountID: p.AccountID, Event: p.Template, DedupeKey: p.Dedupe, Title: title, Body: body, Data: p.Data, CreatedAt: time.Now().UTC()}
 		if n.Data == nil {
@@ -107,12 +128,12 @@ func (s *Service) HandleDeliver(ctx context.Context, data []byte) error {
 			return err
 		}
 		if c.NotifySMS && c.Phone != "" && smsEvents[p.Template] {
-			if err := s.QueueSMS(ctx, c.Phone, p.Template, p.Params); err != nil {
+			if err := s.QueueSMS(ctx, c.Phone, p.Template, paramsIn(smsLang, p.Params)); err != nil {
 				return err
 			}
 		}
 		if c.NotifyPush && c.PushToken != "" {
-			if err := s.out.Add(ctx, TaskPush, pushPayload{Token: s.box.Seal(c.PushToken), Title: title, Body: body, Data: p.Data}); err != nil {
+			if err := s.out.Add(ctx, TaskPush, pushPayload{AccountID: p.AccountID, Token: s.box.Seal(c.PushToken), Title: title, Body: body, Data: p.Data}); err != nil {
 				return err
 			}
 		}
@@ -121,21 +142,40 @@ func (s *Service) HandleDeliver(ctx context.Context, data []byte) error {
 }
 
 type pushPayload struct {
-	Token []byte            `json:"token"`
-	Title string            `json:"title"`
-	Body  string            `json:"body"`
-	Data  map[string]string `json:"data"`
+	AccountID int64             `json:"account_id"`
+	Token     []byte            `json:"token"`
+	Title     string            `json:"title"`
+	Body      string            `json:"body"`
+	Data      map[string]string `json:"data"`
 }
 
-// HandlePush sends one push notification.
+// HandlePush sends one push notification. A device the provider no longer
+// knows (the app was uninstalled) is forgotten: the account's push token is
+// cleared and the task ends without retrying. A push the provider refused
+// for good is not retried either; outages and rate limits are.
 func (s *Service) HandlePush(ctx context.Context, data []byte) error {
 	var p pushPayload
 	if err := json.Unmarshal(data, &p); err != nil {
-		return fmt.Errorf("push payload: %w", err)
+		return fmt.Errorf("push payload: %w: %w", err, app.ErrPermanent)
 	}
 	tok, err := s.box.Open(p.Token)
 	if err != nil {
-		return err
+		return fmt.Errorf("push payload: %w: %w", err, app.ErrPermanent)
 	}
-	return s.push.Send(ctx, push.Message{Token: tok, Title: p.Title, Body: p.Body, Data: p.Data})
+	err = s.push.Send(ctx, push.Message{Token: tok, Title: p.Title, Body: p.Body, Data: p.Data})
+	switch {
+	case err == nil:
+		return nil
+	case jpush.IsUnknownDevice(err):
+		if p.AccountID != 0 {
+			if cerr := s.contacts.ClearPushToken(ctx, p.AccountID, tok); cerr != nil {
+				return fmt.Errorf("forget push token of %d: %w", p.AccountID, cerr)
+			}
+		}
+		s.log.InfoContext(ctx, "push device unknown; token cleared", "account", p.AccountID)
+		return nil
+	case errors.Is(err, jpush.ErrRejected):
+		return fmt.Errorf("push to %d: %w: %w", p.AccountID, err, app.ErrPermanent)
+	}
+	return fmt.Errorf("push to %d: %w", p.AccountID, err)
 }

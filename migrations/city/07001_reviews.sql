@@ -2,6 +2,7 @@
 CREATE TABLE reviews (
   id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
   order_id BIGINT NOT NULL,
+  order_no VARCHAR(32) NOT NULL DEFAULT '',
   customer_id BIGINT NOT NULL,
   merchant_id BIGINT NOT NULL,
   service_item_id BIGINT NOT NULL,
@@ -13,18 +14,26 @@ CREATE TABLE reviews (
   content VARCHAR(2000) NOT NULL DEFAULT '',
   photos TEXT NOT NULL,
   anonymous TINYINT(1) NOT NULL DEFAULT 0,
+  reviewer_name VARCHAR(64) NOT NULL DEFAULT '',
+  item_title VARCHAR(128) NOT NULL DEFAULT '',
   reply VARCHAR(1000) NOT NULL DEFAULT '',
   replied_at DATETIME(6) NULL,
   status VARCHAR(16) NOT NULL DEFAULT 'visible',
+  counted TINYINT(1) NOT NULL DEFAULT 1,
   report_count INT NOT NULL DEFAULT 0,
   hidden_reason VARCHAR(255) NOT NULL DEFAULT '',
+  hidden_note VARCHAR(500) NOT NULL DEFAULT '',
+  hidden_by BIGINT NOT NULL DEFAULT 0,
+  hidden_at DATETIME(6) NULL,
   created_at DATETIME(6) NOT NULL,
   updated_at DATETIME(6) NOT NULL,
   UNIQUE KEY uk_reviews_order (order_id),
   KEY ix_reviews_item (service_item_id, status, id),
   KEY ix_reviews_staff (staff_id, status, id),
   KEY ix_reviews_merchant (merchant_id, status, id),
-  KEY ix_reviews_reported (report_count, status)
+  KEY ix_reviews_reported (report_count, status),
+  KEY ix_reviews_merchant_all (merchant_id, id),
+  KEY ix_reviews_created (created_at)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 -- +goose Down
 DROP TABLE reviews;

@@ -10,7 +10,8 @@ CREATE TABLE notifications (
   read_at DATETIME(6) NULL,
   created_at DATETIME(6) NOT NULL,
   UNIQUE KEY uk_notifications_dedupe (dedupe_key),
-  KEY ix_notifications_account (account_id, id)
+  KEY ix_notifications_account (account_id, id),
+  KEY ix_notifications_unread (account_id, read_at)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 -- +goose Down
 DROP TABLE notifications;
