@@ -11,7 +11,9 @@ CREATE TABLE ledger_entries (
   at DATETIME(6) NOT NULL,
   KEY ix_ledger_txn (txn_id),
   KEY ix_ledger_order (order_id),
-  KEY ix_ledger_account (account, owner_id, id)
+  KEY ix_ledger_account (account, owner_id, id),
+  KEY ix_ledger_at (at),
+  KEY ix_ledger_account_at (account, owner_id, at)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 -- +goose Down
 DROP TABLE ledger_entries;
