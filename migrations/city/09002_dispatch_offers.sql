@@ -11,7 +11,9 @@ CREATE TABLE dispatch_offers (
   responded_at DATETIME(6) NULL,
   decline_reason VARCHAR(255) NOT NULL DEFAULT '',
   UNIQUE KEY uk_dispatch_offers_round (order_id, round),
-  KEY ix_dispatch_offers_staff (staff_id, status)
+  KEY ix_dispatch_offers_staff (staff_id, status),
+  KEY ix_dispatch_offers_offered (offered_at),
+  KEY ix_dispatch_offers_responded (responded_at)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 -- +goose Down
 DROP TABLE dispatch_offers;
