@@ -92,12 +92,13 @@ func Config(prefix string, redisDB int) platform.Config {
 			CodesPerIPHour: 100000, CodesPerDay: 100000, CodeCooldown: time.Millisecond, LoginFailures: 10},
 		PII: platform.PIIConfig{Keys: map[string]string{"1": "dGVzdC1waWkta2V5LTEtMDAwMDAwMDAwMDAwMDAwMDA="}, ActiveKey: "1",
 			HashKey: "dGVzdC1waWktaGFzaC1rZXktMDAwMDAwMDAwMDAwMDAwMDAwMA=="},
-		SMS:   platform.SMSConfig{Provider: "sandbox"},
-		Push:  platform.PushConfig{Provider: "sandbox"},
-		OAuth: platform.OAuthConfig{Sandbox: true, SandboxKey: "test-oauth-sandbox-key"},
-		Jobs:  platform.JobsConfig{Concurrency: 10, RelaySweep: 500 * time.Millisecond},
-		RBAC:  platform.RBACConfig{Poll: 500 * time.Millisecond, CacheTTL: time.Minute},
-		Log:   platform.LogConfig{Level: "warn"},
+		SMS:     platform.SMSConfig{Provider: "sandbox"},
+		Push:    platform.PushConfig{Provider: "sandbox"},
+		Payment: platform.PaymentConfig{Enabled: []string{"sandbox"}, Sandbox: platform.SandboxPayConfig{Key: "test-sandbox-pay-key-0123456789"}},
+		OAuth:   platform.OAuthConfig{Sandbox: true, SandboxKey: "test-oauth-sandbox-key"},
+		Jobs:    platform.JobsConfig{Concurrency: 10, RelaySweep: 500 * time.Millisecond},
+		RBAC:    platform.RBACConfig{Poll: 500 * time.Millisecond, CacheTTL: time.Minute},
+		Log:     platform.LogConfig{Level: "warn"},
 	}
 }
 

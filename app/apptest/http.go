@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -213,18 +214,26 @@ func (e *Env) waitSMS(t testing.TB, phone string, after int64) string {
 	deadline := time.Now().Add(15 * time.Second)
 	for time.Now().Before(deadline) {
 		var msgs []struct {
-			ID   int64
-			Body string
+			ID       int64
+			Template string
+			Body     string
 		}
 		e.Client(t).Get("/v1/sandbox/sms?phone=" + phone).OK().JSON(&msgs)
-		if len(msgs) > 0 && msgs[0].ID > after {
-			if m := codeRe.FindString(msgs[0].Body); m != "" {
-				return m
+		// Newest first; other notices (an invitation, an order update) may
+		// have landed after the code, so look at every newer message.
+		for _, m := range msgs {
+			if m.ID <= after {
+				break
+			}
+			if strings.HasPrefix(m.Template, "code_") {
+				if c := codeRe.FindString(m.Body); c != "" {
+					return c
+				}
 			}
 		}
 		time.Sleep(30 * time.Millisecond)
 	}
-	t.Fatalf("no new SMS reached %s", phone)
+	t.Fatalf("no new SMS code reached %s", phone)
 	return ""
 }
 

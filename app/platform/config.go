@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -16,18 +17,19 @@ import (
 // Config is the whole configuration, typed. Every field has a key in
 // config.yaml; DOORSTEP_* environment variables override them.
 type Config struct {
-	Env   string `mapstructure:"env"` // development | production
-	HTTP  HTTPConfig
-	MySQL MySQLConfig `mapstructure:"mysql"`
-	Redis RedisConfig
-	Auth  AuthConfig
-	PII   PIIConfig `mapstructure:"pii"`
-	SMS   SMSConfig `mapstructure:"sms"`
-	Push  PushConfig
-	OAuth OAuthConfig `mapstructure:"oauth"`
-	Jobs  JobsConfig
-	RBAC  RBACConfig `mapstructure:"rbac"`
-	Log   LogConfig
+	Env     string `mapstructure:"env"` // development | production
+	HTTP    HTTPConfig
+	MySQL   MySQLConfig `mapstructure:"mysql"`
+	Redis   RedisConfig
+	Auth    AuthConfig
+	PII     PIIConfig `mapstructure:"pii"`
+	SMS     SMSConfig `mapstructure:"sms"`
+	Push    PushConfig
+	OAuth   OAuthConfig `mapstructure:"oauth"`
+	Payment PaymentConfig
+	Jobs    JobsConfig
+	RBAC    RBACConfig `mapstructure:"rbac"`
+	Log     LogConfig
 }
 
 type HTTPConfig struct {
@@ -122,6 +124,54 @@ type OAuthApp struct {
 	AppSecret string `mapstructure:"app_secret"`
 }
 
+// PaymentConfig picks the payment gateways and tunes payments and refunds.
+type PaymentConfig struct {
+	// Enabled lists the gateways customers may pay with: sandbox, alipay,
+	// wechat. Empty means the sandbox outside production.
+	Enabled           []string
+	Timeout           time.Duration // how long a payment stays payable
+	RefundPoll        time.Duration `mapstructure:"refund_poll"`         // first check of a processing refund; doubles
+	RefundPollMax     time.Duration `mapstructure:"refund_poll_max"`     // longest wait between checks
+	RefundMaxFailures int           `mapstructure:"refund_max_failures"` // failed provider calls before a refund is marked failed
+	RefundMaxPolls    int           `mapstructure:"refund_max_polls"`    // checks still processing before it is marked failed
+	Sandbox           SandboxPayConfig
+	Alipay            AlipayPayConfig
+	WeChat            WeChatPayConfig `mapstructure:"wechat"`
+}
+
+// SandboxPayConfig is the sandbox gateway: no outside account, never in
+// production.
+type SandboxPayConfig struct {
+	Key string // signs its notifications; dev-only
+}
+
+// AlipayPayConfig is one Alipay open platform app (public-key mode, RSA2).
+type AlipayPayConfig struct {
+	AppID      string `mapstructure:"app_id"`
+	PrivateKey string `mapstructure:"private_key"` // app private key, PEM or the key tool's base64
+	PublicKey  string `mapstructure:"public_key"`  // 支付宝公钥 from the console
+	GatewayURL string `mapstructure:"gateway_url"`
+	Product    string // page | wap
+	// NotifyBaseURL is the base Alipay posts notifications to when it is
+	// not http.public_url.
+	NotifyBaseURL string `mapstructure:"notify_base_url"`
+}
+
+// WeChatPayConfig is one WeChat Pay APIv3 direct merchant (微信支付公钥 mode).
+type WeChatPayConfig struct {
+	MchID             string `mapstructure:"mch_id"`
+	AppID             string `mapstructure:"app_id"`
+	PrivateKey        string `mapstructure:"private_key"` // apiclient_key.pem
+	CertSerial        string `mapstructure:"cert_serial"` // serial of the merchant API certificate
+	APIv3Key          string `mapstructure:"api_v3_key"`  // 32 bytes
+	PlatformPublicKey string `mapstructure:"platform_public_key"`
+	PlatformSerial    string `mapstructure:"platform_serial"` // PUB_KEY_ID_...
+	BaseURL           string `mapstructure:"base_url"`
+	// NotifyBaseURL is the base WeChat Pay posts notifications to when it
+	// is not http.public_url; WeChat Pay accepts https only.
+	NotifyBaseURL string `mapstructure:"notify_base_url"`
+}
+
 type JobsConfig struct {
 	Concurrency int
 	RelaySweep  time.Duration `mapstructure:"relay_sweep"`
@@ -169,6 +219,13 @@ func (c Config) Check() error {
 		}
 		dev("pii.hash_key", decoded(c.PII.HashKey))
 		dev("oauth.sandbox_key", c.OAuth.SandboxKey)
+		dev("payment.sandbox.key", c.Payment.Sandbox.Key)
+		if slices.Contains(c.Payment.Enabled, "sandbox") {
+			errs = append(errs, errors.New("payment.enabled: the sandbox gateway takes no real money; remove it in production"))
+		}
+		if len(c.Payment.Enabled) == 0 {
+			errs = append(errs, errors.New("payment.enabled: name the gateways customers pay with (alipay, wechat)"))
+		}
 		if c.SMS.Provider == "sandbox" {
 			errs = append(errs, errors.New("sms.provider: the sandbox cannot send real messages in production"))
 		}

@@ -23,11 +23,14 @@ import (
 	"doorstep/app/notify"
 	"doorstep/app/outbox"
 	"doorstep/app/payment"
+	"doorstep/app/payment/sandboxpay"
 	"doorstep/app/pii"
 	"doorstep/app/ratelimit"
 	"doorstep/app/review"
+	"doorstep/app/settlement"
 	"doorstep/app/sms"
 	"doorstep/app/staff"
+	"doorstep/app/stats"
 	"doorstep/app/web"
 	"doorstep/jobs"
 	"doorstep/rbac"
@@ -60,10 +63,16 @@ type Platform struct {
 	Booking   *booking.Service
 	Payments  *payment.Service
 	Reviews   *review.Service
+	Stats     *stats.Service
+	// Settlement is the ledger, balances, payouts and reconciliation.
+	Settlement *settlement.Service
 
 	tasks    map[string]jobs.Handler // task type -> handler, filled by the wire functions
 	schedule []jobs.Periodic         // periodic jobs, filled by the wire functions
 	seeds    []city.Seeder           // new-city defaults, filled by the wire functions
+	onListen []func(addr string)     // told the listener's address before serving, filled by the wire functions
+
+	paySandbox *sandboxpay.Gateway // nil unless the sandbox payment gateway is enabled
 
 	asynqClient *asynq.Client
 	redisOpt    asynq.RedisConnOpt
@@ -125,7 +134,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Platform, error) {
 		CodesPerIPHour: a.CodesPerIPHour, LoginFailures: a.LoginFailures, LoginWindow: a.LoginWindow, StateKey: a.StateKey}, log)
 	p.Notify.UseContacts(p.Accounts)
 	p.tasks = map[string]jobs.Handler{notify.TaskSMS: p.Notify.HandleSMS, notify.TaskDeliver: p.Notify.HandleDeliver, notify.TaskPush: p.Notify.HandlePush}
-	for _, wire := range []func() error{p.wireSupply, p.wireBooking, p.wirePayment, p.wireReview} {
+	for _, wire := range []func() error{p.wireSupply, p.wireBooking, p.wirePayment, p.wireReview, p.wireStats, p.wireSettlement} {
 		if err := wire(); err != nil {
 			return nil, err
 		}
@@ -135,7 +144,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Platform, error) {
 	p.HTTP = web.New(web.Config{BaseDomain: cfg.HTTP.BaseDomain, PublicURL: cfg.HTTP.PublicURL, Production: cfg.Production(),
 		RequestTimeout: cfg.HTTP.RequestTimeout, TrustProxy: cfg.HTTP.TrustProxy, Version: Version},
 		web.Deps{Reg: reg, RBAC: p.RBAC, Accounts: p.Accounts, Cities: p.Cities, Audit: p.Audit, SMSBox: p.SMSBox, OAuthSbx: sbx,
-			Catalog: p.Catalog, Merchants: p.Merchants, Staff: p.Staff, Booking: p.Booking, Payments: p.Payments, Reviews: p.Reviews, Notify: p.Notify,
+			Catalog: p.Catalog, Merchants: p.Merchants, Staff: p.Staff, Booking: p.Booking, Payments: p.Payments, PaySandbox: p.paySandbox, Reviews: p.Reviews, Notify: p.Notify, Stats: p.Stats, Settlement: p.Settlement,
 			Ready: p.Ready, Metrics: web.NewMetrics(p.pools()), Log: log})
 	return p, nil
 }
@@ -238,6 +247,9 @@ func (p *Platform) Run(ctx context.Context, o RunOptions) error {
 		ln, err := listen(o.Addr)
 		if err != nil {
 			return err
+		}
+		for _, f := range p.onListen {
+			f(ln.Addr().String())
 		}
 		if o.Ready != nil {
 			o.Ready(ln.Addr().String())

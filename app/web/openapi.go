@@ -203,7 +203,7 @@ func (s *Server) OpenAPI() map[string]any {
 
 func opID(r *route) string {
 	p := pathParam.ReplaceAllString(r.Path, "by_$1")
-	p = strings.NewReplacer("/v1/", "", "/", "_", "-", "_").Replace(p)
+	p = strings.NewReplacer("/", "_", "-", "_", ".", "_").Replace(p)
 	return strings.ToLower(r.Method) + "_" + strings.Trim(p, "_")
 }
 

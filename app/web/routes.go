@@ -63,13 +63,15 @@ func (s *Server) mount() {
 	s.handle(route{Method: "GET", Path: "/v1/admin/audit", Summary: "Audit log of this city", Tag: "city admin", City: true, Perm: "audit:read", Query: auditQuery{}, Resp: app.List[audit.Entry]{}}, s.cityAudit)
 
 	// Capabilities: each area maps its endpoints in its own handler file.
-	s.mountCatalog()   // catalog.go: categories, skills, service items, browse and search
-	s.mountMerchants() // merchants.go: applications, review, shop, dispatchers
-	s.mountStaff()     // staff.go: staff, certifications, availability, duty, public profiles
-	s.mountBooking()   // booking.go: addresses, orders, cancel, after-sales, live status
-	s.mountPayments()  // payments.go: pay, gateway notifications, refunds, sandbox gateway
-	s.mountReviews()   // reviews.go: reviews, replies, reports, moderation
-	s.mountInbox()     // inbox.go: in-app notifications
+	s.mountCatalog()    // catalog.go: categories, skills, service items, browse and search
+	s.mountMerchants()  // merchants.go: applications, review, shop, dispatchers
+	s.mountStaff()      // staff.go: staff, certifications, availability, duty, public profiles
+	s.mountBooking()    // booking.go: addresses, orders, cancel, after-sales, live status
+	s.mountPayments()   // payments.go: pay, gateway notifications, refunds, sandbox gateway
+	s.mountReviews()    // reviews.go: reviews, replies, reports, moderation
+	s.mountInbox()      // inbox.go: in-app notifications
+	s.mountSettlement() // settlement.go: ledger, balances, settlements, payouts, reconciliation
+	s.mountStats()      // stats.go: figures, trends, rollup on demand, CSV exports
 
 	// Sandbox (outside production only)
 	if !s.cfg.Production {
@@ -81,4 +83,5 @@ func (s *Server) mount() {
 			s.handle(route{Method: "POST", Path: "/sandbox/oauth/authorize", Summary: "Sandbox third-party sign-in: approve", Tag: "sandbox", Resp: "", Produce: "text/html", Status: 302}, s.sandboxApprove)
 		}
 	}
+	s.mountFrontend() // frontend.go: the web pages, after every other route
 }

@@ -27,9 +27,12 @@ import (
 	"doorstep/app/notify"
 	"doorstep/app/oauth"
 	"doorstep/app/payment"
+	"doorstep/app/payment/sandboxpay"
 	"doorstep/app/review"
+	"doorstep/app/settlement"
 	"doorstep/app/sms"
 	"doorstep/app/staff"
+	"doorstep/app/stats"
 	"doorstep/rbac"
 	"doorstep/tenants"
 )
@@ -61,6 +64,13 @@ type Deps struct {
 	Payments  *payment.Service
 	Reviews   *review.Service
 	Notify    *notify.Service
+	// Settlement is the ledger, balances, payouts and reconciliation.
+	Settlement *settlement.Service
+	Stats      *stats.Service
+
+	// PaySandbox is the sandbox payment gateway whose pay page we serve
+	// (outside production); nil when it is not enabled.
+	PaySandbox *sandboxpay.Gateway
 
 	Ready   func(ctx context.Context) error
 	Metrics *Metrics

@@ -1,0 +1,1 @@
+import"./css-B76k3SQB.js";

@@ -1,0 +1,1 @@
+import"./loading-CpH3BHVC.js";

@@ -1,0 +1,1 @@
+var e=[`hq_admin`,`hq_operator`],t=[`city_admin`,`city_operator`,`merchant_owner`,`merchant_dispatcher`,`staff`],n=[`hq_admin`,`hq_operator`,`city_admin`,`city_operator`,`merchant_owner`,`merchant_dispatcher`];export{t as n,e as r,n as t};

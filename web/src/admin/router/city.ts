@@ -1,0 +1,55 @@
+// City back office pages (city admins and operators, and HQ people who
+// entered a city). Each needs a city and shows only when its op exists.
+//
+// Planned, as their APIs land (or are built next): staff, payouts and
+// ledger, settlement settings, dispatch policy.
+import type { RouteRecordRaw } from 'vue-router'
+import { User, Document, Stamp, ChatLineSquare, TrendCharts, Shop, Tickets, Service, Medal } from '@element-plus/icons-vue'
+
+export default [
+  {
+    path: '/city/figures',
+    component: () => import('../city/Figures.vue'),
+    meta: { op: 'GET /v1/admin/figures', menu: { group: 'city', title: 'admin.menu.figures', icon: TrendCharts, order: 5 } },
+  },
+  {
+    path: '/city/applications',
+    component: () => import('../city/Applications.vue'),
+    meta: { op: 'GET /v1/admin/merchant-applications', menu: { group: 'city', title: 'admin.menu.applications', icon: Stamp, order: 10 } },
+  },
+  {
+    path: '/city/merchants',
+    component: () => import('../city/Merchants.vue'),
+    meta: { op: 'GET /v1/admin/merchants', menu: { group: 'city', title: 'admin.menu.merchants', icon: Shop, order: 20 } },
+  },
+  {
+    path: '/city/orders',
+    component: () => import('../city/Orders.vue'),
+    meta: { op: 'GET /v1/admin/orders', menu: { group: 'city', title: 'admin.menu.orders', icon: Tickets, order: 30 } },
+  },
+  {
+    path: '/city/aftersales',
+    component: () => import('../city/AfterSales.vue'),
+    meta: { op: 'GET /v1/admin/aftersales', menu: { group: 'city', title: 'admin.menu.aftersales', icon: Service, order: 40 } },
+  },
+  {
+    path: '/city/certifications',
+    component: () => import('../city/Certifications.vue'),
+    meta: { op: 'GET /v1/admin/certifications', menu: { group: 'city', title: 'admin.menu.certifications', icon: Medal, order: 45 } },
+  },
+  {
+    path: '/city/reviews',
+    component: () => import('../city/Reviews.vue'),
+    meta: { op: 'GET /v1/admin/reviews', menu: { group: 'city', title: 'admin.menu.reviews', icon: ChatLineSquare, order: 50 } },
+  },
+  {
+    path: '/city/operators',
+    component: () => import('../city/Operators.vue'),
+    meta: { op: 'GET /v1/admin/operators', menu: { group: 'city', title: 'admin.menu.operators', icon: User, order: 80 } },
+  },
+  {
+    path: '/city/audit',
+    component: () => import('../city/Audit.vue'),
+    meta: { op: 'GET /v1/admin/audit', menu: { group: 'city', title: 'admin.menu.cityAudit', icon: Document, order: 90 } },
+  },
+] satisfies RouteRecordRaw[]

@@ -1,0 +1,55 @@
+// What the running API supports, read from /openapi.json: pages and menu
+// entries appear only when their endpoints exist, so the UI never links to
+// an API that has not landed yet.
+import { reactive } from 'vue'
+
+export interface Operation {
+  /** "resource:action" the route asks Casbin for, if any. */
+  perm?: string
+  /** The route is a city route (takes X-City). */
+  city: boolean
+}
+
+const state = reactive({ loaded: false, ops: {} as Record<string, Operation> })
+let loading: Promise<void> | null = null
+
+interface OpenAPIOperation {
+  'x-permission'?: string
+  parameters?: { in: string; name: string }[]
+}
+
+/** Load the route table once per page load. */
+export function loadFeatures(): Promise<void> {
+  if (!loading) {
+    loading = fetch('/openapi.json', { headers: { Accept: 'application/json' } })
+      .then((r) => (r.ok ? r.json() : { paths: {} }))
+      .then((doc: { paths?: Record<string, Record<string, OpenAPIOperation>> }) => {
+        const ops: Record<string, Operation> = {}
+        for (const [path, item] of Object.entries(doc.paths || {})) {
+          for (const [method, op] of Object.entries(item)) {
+            ops[`${method.toUpperCase()} ${path}`] = {
+              perm: op['x-permission'],
+              city: !!op.parameters?.some((p) => p.in === 'header' && p.name === 'X-City'),
+            }
+          }
+        }
+        state.ops = ops
+        state.loaded = true
+      })
+      .catch(() => {
+        state.loaded = true
+      })
+  }
+  return loading
+}
+
+/** The operation "METHOD /path/{param}" exists in the running API. */
+export function hasApi(op: string): boolean {
+  return op in state.ops
+}
+
+export function operation(op: string): Operation | undefined {
+  return state.ops[op]
+}
+
+export const features = state
