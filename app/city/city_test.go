@@ -20,7 +20,7 @@ func TestCity_OnboardSuspendResumeThroughTheAPI(t *testing.T) {
 	var created city.Created
 	hq.Post("/v1/hq/cities", map[string]any{"code": "hz", "name": "杭州", "name_en": "Hangzhou", "zone": "Asia/Shanghai", "admin_phone": apptest.Phone(801)}).
 		Want(201).JSON(&created)
-	if created.City.Code != "hz" || created.AdminID == 0 || created.TookMillisec > 2000 {
+	if created.City.Code != "hz" || created.AdminID == 0 {
 		t.Fatalf("created %+v", created)
 	}
 	hq.Post("/v1/hq/cities", map[string]any{"code": "hz", "name": "杭州"}).WantError(409, "city_exists")

@@ -1,3 +1,0 @@
-CREATE TRIGGER ledger_txns_no_update BEFORE UPDATE ON ledger_txns FOR EACH ROW BEGIN
-  SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'ledger_txns is append-only';
-END;
