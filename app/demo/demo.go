@@ -32,6 +32,7 @@ func Run(ctx context.Context, o Options) error {
 	fs.SetOutput(o.Out)
 	addr := fs.String("addr", o.Config.HTTP.Addr, "listen address")
 	embedded := fs.Bool("embedded", false, "always use the in-memory engines, even when MySQL and Redis answer")
+	reset := fs.Bool("reset", false, "drop the demo schemas (prefix + demo_) on MySQL first and seed again")
 	if err := fs.Parse(o.Args); err != nil {
 		return err
 	}
@@ -62,6 +63,20 @@ func Run(ctx context.Context, o Options) error {
 		return err
 	}
 	defer p.Close()
+	if *reset && !inMemory {
+		for _, pl := range p.Reg.Placements() {
+			names, err := p.Reg.SchemasWithPrefix(ctx, pl, cfg.MySQL.Prefix)
+			if err != nil {
+				return err
+			}
+			for _, n := range names {
+				if err := p.Reg.DropSchema(ctx, pl, n); err != nil {
+					return err
+				}
+			}
+		}
+		fmt.Fprintf(o.Out, "dropped the demo schemas %s*\n", cfg.MySQL.Prefix)
+	}
 	fmt.Fprintln(o.Out, "Doorstep demo: preparing schemas and demo data…")
 	if err := p.Migrate(ctx, func(string) {}); err != nil {
 		return fmt.Errorf("demo migrate: %w", err)

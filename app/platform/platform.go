@@ -292,3 +292,7 @@ func (p *Platform) Close() error {
 	})
 	return err
 }
+
+// SandboxPay is the sandbox payment gateway (nil when it is not enabled);
+// the demo seed pays its historical orders through it.
+func (p *Platform) SandboxPay() *sandboxpay.Gateway { return p.paySandbox }
