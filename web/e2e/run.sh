@@ -22,7 +22,11 @@ mkdir -p "$here/artifacts"
 say() { printf '\n== %s\n' "$*"; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
-command -v node >/dev/null || { echo "node 20.19+ is required" >&2; exit 1; }
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  say "installing node and npm (apt-get)"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+fi
 command -v go >/dev/null || { echo "Go is required" >&2; exit 1; }
 
 # Chromium from Debian (browser downloads are not available here), and a CJK
