@@ -10,6 +10,7 @@ CREATE TABLE coupons (
   cap_fen BIGINT NOT NULL DEFAULT 0,
   min_spend_fen BIGINT NOT NULL DEFAULT 0,
   category_codes TEXT NOT NULL,
+  category_scope TEXT NOT NULL,
   item_ids TEXT NOT NULL,
   valid_from DATETIME(6) NOT NULL,
   valid_to DATETIME(6) NOT NULL,
@@ -23,7 +24,8 @@ CREATE TABLE coupons (
   created_by BIGINT NOT NULL DEFAULT 0,
   created_at DATETIME(6) NOT NULL,
   updated_at DATETIME(6) NOT NULL,
-  KEY ix_coupons_issuer (issuer, merchant_id, status)
+  KEY ix_coupons_issuer (issuer, merchant_id, status),
+  KEY ix_coupons_claimable (status, claimable, valid_to)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 -- +goose Down
 DROP TABLE coupons;

@@ -9,7 +9,7 @@ CREATE TABLE customer_coupons (
   claimed_at DATETIME(6) NOT NULL,
   used_at DATETIME(6) NULL,
   expires_at DATETIME(6) NOT NULL,
-  KEY ix_customer_coupons_account (account_id, status),
+  KEY ix_customer_coupons_account (account_id, status, expires_at),
   KEY ix_customer_coupons_coupon (coupon_id, account_id),
   KEY ix_customer_coupons_order (order_id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
