@@ -44,7 +44,7 @@ func readCSV(t *testing.T, r *apptest.Resp) [][]string {
 // what customers typed, defuses formulas, and pages through every order
 // (newest first) with GET /v1/admin/orders' filters.
 func TestCSV_OrdersExportEscapesWhatCustomersTypedAndPagesThroughAll(t *testing.T) {
-	const city = "sh"
+	city := freshCity(t)
 	sh := newShop(t, city, 12800, 0)
 	// 250 older rows so the export pages (100 a page) several times.
 	day := daysAgo(3)
@@ -119,7 +119,7 @@ func TestCSV_OrdersExportEscapesWhatCustomersTypedAndPagesThroughAll(t *testing.
 // Figures and trends come as CSV too: a day column then one column per
 // measure, zeros for days without figures.
 func TestCSV_FiguresAndTrendsAsSpreadsheets(t *testing.T) {
-	const city = "sh"
+	city := freshCity(t)
 	day := daysAgo(50)
 	pastOrder(t, city, 5, 1, localAt(day, 10, 0, 0, 0), booking.StPendingPayment)
 	pastOrder(t, city, 5, 2, localAt(day, 11, 0, 0, 0), booking.StPendingPayment)
@@ -146,7 +146,7 @@ func TestCSV_FiguresAndTrendsAsSpreadsheets(t *testing.T) {
 	must(t, env.P.Stats.HandlePlatform(app.WithActor(t.Context(), app.System), nil))
 	_, err := env.P.Stats.HQRollup(app.WithActor(t.Context(), app.System), stats.HQRollupInput{Day: day, City: city})
 	must(t, err)
-	rows = readCSV(t, client(t, "", hqAdmin(t)).Get("/v1/hq/figures?format=csv&city=sh&measures=orders_placed&from="+day+"&to="+day))
+	rows = readCSV(t, client(t, "", hqAdmin(t)).Get("/v1/hq/figures?format=csv&city="+city+"&measures=orders_placed&from="+day+"&to="+day))
 	if !slices.EqualFunc(rows, [][]string{{"day", "orders_placed"}, {day, "2"}}, slices.Equal) {
 		t.Fatalf("hq csv %v", rows)
 	}

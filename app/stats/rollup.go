@@ -6,13 +6,15 @@ import (
 	"time"
 
 	"doorstep/app/booking"
+	"doorstep/app/dispatch"
 	"doorstep/app/payment"
+	"doorstep/app/staff"
 	"doorstep/tenants"
 )
 
-// Dispatch offer status that counts as accepted. The dispatch engine owns
-// dispatch_offers; its statuses are not importable yet.
-const offerAccepted = "accepted"
+// Offer outcomes a staff member chose (an offer that expired or was
+// withdrawn was answered by the system, not by them).
+var offerAnswered = []string{dispatch.OfferAccepted, dispatch.OfferDeclined, dispatch.OfferFailed}
 
 // Job steps a staff member takes on an order (booking's events).
 var staffSteps = []string{booking.EvDepart, booking.EvArrive, booking.EvStart, booking.EvFinish}
@@ -64,8 +66,8 @@ func (s *Service) RollupDay(ctx context.Context, day string) (int, error) {
 // sampleDuty records every active staff member on duty now as active on day.
 func sampleDuty(ctx context.Context, day string, now time.Time) error {
 	q := "INSERT IGNORE INTO " + tenants.Table(ctx, "staff_duty_days") + " (day, staff_id, seen_at) SELECT ?, id, ? FROM " +
-		tenants.Table(ctx, "staff") + " WHERE on_duty = 1 AND status = 'active'"
-	if err := tenants.DB(ctx).Exec(q, day, now).Error; err != nil {
+		tenants.Table(ctx, "staff") + " WHERE on_duty = 1 AND status = ?"
+	if err := tenants.DB(ctx).Exec(q, day, now, staff.StatusActive).Error; err != nil {
 		return fmt.Errorf("sample duty: %w", err)
 	}
 	return nil
@@ -114,25 +116,34 @@ func compute(ctx context.Context, day string, start, end time.Time) (map[pair[in
 		add(r.M, OrdersPlaced, r.N, true)
 	}
 
-	// Paid, completed, cancelled, expired: the transitions of the day.
-	rows, err = grouped("SELECT o.merchant_id AS m, e.event AS ev, COUNT(*) AS n FROM "+t("order_events")+" e JOIN "+t("orders")+" o ON o.id = e.order_id"+
-		" WHERE e.event IN ? AND e.at >= ? AND e.at < ? AND (e.event IN ? OR e.to_status = ?) GROUP BY o.merchant_id, e.event",
-		[]string{booking.EvPay, booking.EvCancel, booking.EvExpire, booking.EvFinish, booking.EvPayBalance}, start, end,
-		[]string{booking.EvPay, booking.EvCancel, booking.EvExpire}, booking.StCompleted)
+	// Paid, cancelled, expired: the transitions of the day, counted in the
+	// (event, at) index alone.
+	rows, err = grouped("SELECT event AS ev, COUNT(*) AS n FROM "+t("order_events")+
+		" WHERE event IN ? AND at >= ? AND at < ? GROUP BY event",
+		[]string{booking.EvPay, booking.EvCancel, booking.EvExpire}, start, end)
 	if err != nil {
 		return nil, fmt.Errorf("order events: %w", err)
 	}
 	for _, r := range rows {
 		switch r.Ev {
 		case booking.EvPay:
-			add(r.M, OrdersPaid, r.N, false)
+			add(0, OrdersPaid, r.N, false)
 		case booking.EvCancel:
-			add(r.M, OrdersCancelled, r.N, false)
+			add(0, OrdersCancelled, r.N, false)
 		case booking.EvExpire:
-			add(r.M, OrdersExpired, r.N, false)
-		case booking.EvFinish, booking.EvPayBalance:
-			add(r.M, OrdersCompleted, r.N, true)
+			add(0, OrdersExpired, r.N, false)
 		}
+	}
+
+	// Completed: finished, or the balance paid after the service.
+	rows, err = grouped("SELECT o.merchant_id AS m, COUNT(*) AS n FROM "+t("order_events")+" e JOIN "+t("orders")+" o ON o.id = e.order_id"+
+		" WHERE e.event IN ? AND e.at >= ? AND e.at < ? AND e.to_status = ? GROUP BY o.merchant_id",
+		[]string{booking.EvFinish, booking.EvPayBalance}, start, end, booking.StCompleted)
+	if err != nil {
+		return nil, fmt.Errorf("orders completed: %w", err)
+	}
+	for _, r := range rows {
+		add(r.M, OrdersCompleted, r.N, true)
 	}
 
 	// Money in, net of late payments.
@@ -180,24 +191,26 @@ func compute(ctx context.Context, day string, start, end time.Time) (map[pair[in
 		add(r.M, AfterSalesOpened, r.N, true)
 	}
 
-	// People: new and active customers, active staff.
+	// People: new and active customers, active staff. A customer's first
+	// order is their lowest order id (ids grow with time); the probes name
+	// their index so that no plan can turn them into scans of the history.
 	var people struct {
 		NewCustomers    int64
 		ActiveCustomers int64
 		ActiveStaff     int64
 	}
 	err = db.Raw("SELECT"+
-		" (SELECT COUNT(*) FROM (SELECT customer_id FROM "+t("orders")+" WHERE created_at >= ? AND created_at < ? GROUP BY customer_id) d"+
-		"   WHERE NOT EXISTS (SELECT 1 FROM "+t("orders")+" o2 WHERE o2.customer_id = d.customer_id AND o2.created_at < ?)) AS new_customers,"+
+		" (SELECT COUNT(*) FROM (SELECT customer_id, MIN(id) AS first_id FROM "+t("orders")+" WHERE created_at >= ? AND created_at < ? GROUP BY customer_id) d"+
+		"   WHERE NOT EXISTS (SELECT 1 FROM "+t("orders")+" o2 FORCE INDEX (ix_orders_customer) WHERE o2.customer_id = d.customer_id AND o2.id < d.first_id)) AS new_customers,"+
 		" (SELECT COUNT(*) FROM (SELECT customer_id FROM "+t("orders")+" WHERE created_at >= ? AND created_at < ?"+
 		"   UNION SELECT customer_id FROM "+t("payments")+" WHERE status = ? AND paid_at >= ? AND paid_at < ?) a) AS active_customers,"+
-		" (SELECT COUNT(*) FROM (SELECT o.staff_id AS id FROM "+t("order_events")+" e JOIN "+t("orders")+" o ON o.id = e.order_id"+
-		"   WHERE e.event IN ? AND e.at >= ? AND e.at < ? AND o.staff_id <> 0"+
-		"   UNION SELECT staff_id FROM "+t("dispatch_offers")+" WHERE responded_at >= ? AND responded_at < ?"+
+		" (SELECT COUNT(*) FROM (SELECT staff_id FROM "+t("orders")+" WHERE staff_id <> 0 AND id IN"+
+		"     (SELECT order_id FROM "+t("order_events")+" WHERE event IN ? AND at >= ? AND at < ?)"+
+		"   UNION SELECT staff_id FROM "+t("dispatch_offers")+" WHERE responded_at >= ? AND responded_at < ? AND status IN ?"+
 		"   UNION SELECT staff_id FROM "+t("staff_duty_days")+" WHERE day = ?) s) AS active_staff",
-		start, end, start,
+		start, end,
 		start, end, payment.StatusPaid, start, end,
-		staffSteps, start, end, start, end, day).Scan(&people).Error
+		staffSteps, start, end, start, end, offerAnswered, day).Scan(&people).Error
 	if err != nil {
 		return nil, fmt.Errorf("people: %w", err)
 	}
@@ -214,7 +227,7 @@ func compute(ctx context.Context, day string, start, end time.Time) (map[pair[in
 	err = db.Raw("SELECT COUNT(*) AS dispatched, COALESCE(SUM(TIMESTAMPDIFF(SECOND, o.paid_at, e.at)), 0) AS seconds FROM "+
 		t("order_events")+" e JOIN "+t("orders")+" o ON o.id = e.order_id"+
 		" WHERE e.event = ? AND e.at >= ? AND e.at < ? AND o.paid_at IS NOT NULL"+
-		" AND NOT EXISTS (SELECT 1 FROM "+t("order_events")+" e2 WHERE e2.order_id = e.order_id AND e2.event = ? AND e2.id < e.id)",
+		" AND NOT EXISTS (SELECT 1 FROM "+t("order_events")+" e2 FORCE INDEX (ix_order_events_order) WHERE e2.order_id = e.order_id AND e2.event = ? AND e2.id < e.id)",
 		booking.EvAssign, start, end, booking.EvAssign).Scan(&disp).Error
 	if err != nil {
 		return nil, fmt.Errorf("dispatch: %w", err)
@@ -224,7 +237,7 @@ func compute(ctx context.Context, day string, start, end time.Time) (map[pair[in
 		Accepted int64
 	}
 	err = db.Raw("SELECT COUNT(*) AS sent, COALESCE(SUM(CASE WHEN status = ? THEN 1 ELSE 0 END), 0) AS accepted FROM "+t("dispatch_offers")+
-		" WHERE offered_at >= ? AND offered_at < ?", offerAccepted, start, end).Scan(&offers).Error
+		" WHERE offered_at >= ? AND offered_at < ?", dispatch.OfferAccepted, start, end).Scan(&offers).Error
 	if err != nil {
 		return nil, fmt.Errorf("offers: %w", err)
 	}

@@ -71,8 +71,8 @@ func wantValues(t *testing.T, what string, got, want map[string]int64) {
 // have no API yet and are written as rows. Every measure of the city and of
 // both merchants is then exactly what happened.
 func TestRollup_ADayOfActivityGivesEveryMeasureExactly(t *testing.T) {
-	const city = "gz"
 	clearOfMidnight(t, 5*time.Minute)
+	city := freshCity(t)
 	day := today()
 	ctx := cityCtx(t, city)
 	a := newShop(t, city, 12800, 4) // staff 0 dispatched, 1 chosen by the customer, 2 offers only, 3 on duty only
@@ -168,8 +168,8 @@ func TestRollup_ADayOfActivityGivesEveryMeasureExactly(t *testing.T) {
 	}
 	wantValues(t, "read "+day, f.Days[0].Values, want)
 	var hq stats.Figures
-	client(t, "", hqAdmin(t)).Get("/v1/hq/figures?city=gz&from=" + day + "&to=" + day).OK().JSON(&hq)
-	wantValues(t, "hq gz "+day, hq.Days[0].Values, want)
+	client(t, "", hqAdmin(t)).Get("/v1/hq/figures?city=" + city + "&from=" + day + "&to=" + day).OK().JSON(&hq)
+	wantValues(t, "hq "+city+" "+day, hq.Days[0].Values, want)
 
 	var ma, mb stats.Figures
 	client(t, city, a.Owner).Get("/v1/merchant/figures?from=" + day + "&to=" + day).OK().JSON(&ma)
@@ -260,7 +260,7 @@ func cityValue(t *testing.T, city, day string, merchantID int64, measure string)
 // (15:30 and 16:30 UTC of one UTC day), midnight belongs to the day it
 // starts, and the last microsecond before it to the day that ends.
 func TestRollup_OrdersAt2330And0030CityTimeLandOnTheirOwnDays(t *testing.T) {
-	const city = "hz"
+	city := freshCity(t)
 	d1, d2 := daysAgo(12), daysAgo(11)
 	at2330, at0030 := localAt(d1, 23, 30, 0, 0), localAt(d2, 0, 30, 0, 0)
 	if at2330.Format(time.DateOnly) != at0030.Format(time.DateOnly) {
@@ -303,7 +303,7 @@ func addDay(day string, n int) string {
 // row, computed_at included, stays as it was. New data changes exactly the
 // figures it touches.
 func TestRollup_RunningAgainChangesNothingAndNewDataOnlyItsFigures(t *testing.T) {
-	const city = "hz"
+	city := freshCity(t)
 	day := daysAgo(30)
 	ctx := cityCtx(t, city)
 	o := pastOrder(t, city, 8, 601, localAt(day, 10, 0, 0, 0), booking.StCompleted)
@@ -414,12 +414,13 @@ func TestFigures_MerchantSeesOnlyItsOwnShop(t *testing.T) {
 // from the added parts (not an average of the cities' ratios).
 func TestHQ_AllAddsUpTheCitiesAndDerivesRatiosFromTheirParts(t *testing.T) {
 	day := daysAgo(20)
+	c1, c2 := freshCity(t), freshCity(t)
 	put := func(city string, orders int, stars ...int) {
 		ctx := cityCtx(t, city)
 		for i := 0; i < orders; i++ {
 			o := pastOrder(t, city, 1, 800+int64(i), localAt(day, 10, i, 0, 0), booking.StCompleted)
 			paidAt := localAt(day, 10, i, 30, 0)
-			must(t, tenants.DB(ctx).Create(&payment.Payment{PaymentNo: fmt.Sprintf("P%d", o.ID+time.Now().UnixNano()%1e9), OrderID: o.ID, CustomerID: o.CustomerID,
+			must(t, tenants.DB(ctx).Create(&payment.Payment{PaymentNo: fmt.Sprintf("P%d", o.ID), OrderID: o.ID, CustomerID: o.CustomerID,
 				Kind: payment.KindFull, Method: "sandbox", AmountFen: 10000, Status: payment.StatusPaid, PaidAt: &paidAt, ExpiresAt: paidAt,
 				CreatedAt: paidAt, UpdatedAt: paidAt}).Error)
 			if i < len(stars) {
@@ -429,37 +430,65 @@ func TestHQ_AllAddsUpTheCitiesAndDerivesRatiosFromTheirParts(t *testing.T) {
 			}
 		}
 	}
-	put("sz", 2, 5)
-	put("bj", 3, 2, 2, 2)
+	put(c1, 2, 5)
+	put(c2, 3, 2, 2, 2)
 	hq := client(t, "", hqAdmin(t))
 	var res stats.RollupResult
 	hq.Post("/v1/hq/figures/rollup", map[string]string{"day": day}).OK().JSON(&res)
-	if res.City != stats.All || res.Values[stats.OrdersPlaced] != 5 || res.Values[stats.GMVFen] != 50000 {
+	if res.City != stats.All {
 		t.Fatalf("rollup of all %+v", res)
 	}
-	var all, sz stats.Figures
-	hq.Get("/v1/hq/figures?city=all&from=" + day + "&to=" + day).OK().JSON(&all)
-	hq.Get("/v1/hq/figures?city=sz&from=" + day + "&to=" + day).OK().JSON(&sz)
-	v := all.Days[0].Values
-	if v[stats.OrdersPlaced] != 5 || v[stats.ReviewsCount] != 4 || v[stats.RatingSum] != 11 || v[stats.RatingAvg] != 275 ||
-		v[stats.Satisfaction] != 2500 || v[stats.ActiveCustomers] != 5 || v[stats.NewCustomers] != 5 {
-		t.Fatalf("all: %v", v)
+	var one, two stats.Figures
+	hq.Get("/v1/hq/figures?city=" + c1 + "&from=" + day + "&to=" + day).OK().JSON(&one)
+	hq.Get("/v1/hq/figures?city=" + c2 + "&from=" + day + "&to=" + day).OK().JSON(&two)
+	wantValues(t, c1, pick(one.Days[0].Values, stats.OrdersPlaced, stats.GMVFen, stats.ReviewsCount, stats.RatingAvg, stats.ActiveCustomers),
+		map[string]int64{stats.OrdersPlaced: 2, stats.GMVFen: 20000, stats.ReviewsCount: 1, stats.RatingAvg: 500, stats.ActiveCustomers: 2})
+	wantValues(t, c2, pick(two.Days[0].Values, stats.OrdersPlaced, stats.GMVFen, stats.ReviewsCount, stats.RatingAvg, stats.ActiveCustomers),
+		map[string]int64{stats.OrdersPlaced: 3, stats.GMVFen: 30000, stats.ReviewsCount: 3, stats.RatingAvg: 200, stats.ActiveCustomers: 3})
+
+	// "all" is the sum of every city HQ knows (other tests' cities too).
+	sums := map[string]int64{}
+	for _, c := range env.P.Reg.Cities() {
+		var f stats.Figures
+		hq.Get("/v1/hq/figures?city=" + c.Code + "&from=" + day + "&to=" + day).OK().JSON(&f)
+		for n, v := range f.Days[0].Values {
+			sums[n] += v
+		}
 	}
-	if sz.Days[0].Values[stats.RatingAvg] != 500 || sz.Days[0].Values[stats.OrdersPlaced] != 2 || sz.TimeZone != "Asia/Shanghai" {
-		t.Fatalf("sz: %+v", sz)
+	var all stats.Figures
+	hq.Get("/v1/hq/figures?city=all&from=" + day + "&to=" + day).OK().JSON(&all)
+	v := all.Days[0].Values
+	for _, n := range []string{stats.OrdersPlaced, stats.GMVFen, stats.ReviewsCount, stats.RatingSum, stats.ReviewsSatisfied, stats.ActiveCustomers, stats.NewCustomers} {
+		if v[n] != sums[n] || v[n] == 0 {
+			t.Errorf("all %s = %d, the cities add up to %d", n, v[n], sums[n])
+		}
+	}
+	if wantAvg := (2*sums[stats.RatingSum]*100 + sums[stats.ReviewsCount]) / (2 * sums[stats.ReviewsCount]); v[stats.RatingAvg] != wantAvg {
+		t.Errorf("all rating_avg_x100 = %d, want %d from the added parts", v[stats.RatingAvg], wantAvg)
+	}
+	if v[stats.RatingAvg] == sums[stats.RatingAvg] {
+		t.Errorf("all rating_avg_x100 = %d is the sum of the cities' averages", v[stats.RatingAvg])
 	}
 	var tr stats.Trend
 	hq.Get("/v1/hq/figures/trend?measure=gmv_fen&from=" + addDay(day, -2) + "&to=" + day).OK().JSON(&tr)
-	if len(tr.Points) != 3 || tr.Points[0].Value != 0 || tr.Points[2].Value != 50000 || *tr.Total != 50000 {
+	if len(tr.Points) != 3 || tr.Points[2].Value != v[stats.GMVFen] || *tr.Total != tr.Points[0].Value+tr.Points[1].Value+tr.Points[2].Value {
 		t.Fatalf("trend of all %+v", tr)
 	}
 	// The range totals derive the ratio too, and leave out distinct people.
-	if all.Totals[stats.RatingAvg] != 275 {
+	if all.Totals[stats.RatingAvg] != v[stats.RatingAvg] {
 		t.Fatalf("totals %v", all.Totals)
 	}
 	if _, ok := all.Totals[stats.ActiveCustomers]; ok {
 		t.Fatalf("totals add up active customers over days: %v", all.Totals)
 	}
+}
+
+func pick(m map[string]int64, names ...string) map[string]int64 {
+	out := map[string]int64{}
+	for _, n := range names {
+		out[n] = m[n]
+	}
+	return out
 }
 
 // Reads refuse what they cannot answer with 400s and fill days without
@@ -498,7 +527,7 @@ func TestFigures_RangesAndMeasuresAreChecked(t *testing.T) {
 // recomputes the city's today and yesterday, stats:platform copies them to
 // HQ.
 func TestJobs_RollupAndPlatformTasksRecomputeTodayAndYesterday(t *testing.T) {
-	const city = "hz"
+	city := freshCity(t)
 	clearOfMidnight(t, time.Minute)
 	y := daysAgo(1)
 	pastOrder(t, city, 11, 901, localAt(y, 9, 0, 0, 0), booking.StPendingPayment)
@@ -511,9 +540,9 @@ func TestJobs_RollupAndPlatformTasksRecomputeTodayAndYesterday(t *testing.T) {
 	}
 	must(t, env.P.Stats.HandlePlatform(app.WithActor(t.Context(), app.System), nil))
 	var f stats.Figures
-	client(t, "", hqAdmin(t)).Get("/v1/hq/figures?city=hz&from=" + y + "&to=" + y).OK().JSON(&f)
-	if f.Days[0].Values[stats.OrdersPlaced] != cityValue(t, city, y, 0, stats.OrdersPlaced) {
-		t.Fatalf("hq copy of hz %s: %v", y, f.Days[0].Values)
+	client(t, "", hqAdmin(t)).Get("/v1/hq/figures?city=" + city + "&from=" + y + "&to=" + y).OK().JSON(&f)
+	if f.Days[0].Values[stats.OrdersPlaced] != 1 {
+		t.Fatalf("hq copy of %s %s: %v", city, y, f.Days[0].Values)
 	}
 	if err := env.P.Stats.HandleRollup(app.WithActor(t.Context(), app.System), nil); !errors.Is(err, tenants.ErrNoCity) {
 		t.Fatalf("rollup without a city: %v", err)
