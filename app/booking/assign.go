@@ -65,6 +65,9 @@ func (s *Service) assign(ctx context.Context, event string, orderID, staffID int
 		}
 		now := s.now()
 		o.StaffID, o.AssignedAt = staffID, &now
+		if err := s.staffChanged(ctx, *o, event, old, by); err != nil {
+			return "", err
+		}
 		if err := s.notify.Tell(ctx, o.CustomerID, "order_assigned", map[string]string{"order_no": o.OrderNo, "staff": st.DisplayName,
 			"time": noteTime(o.SlotStart, c.Loc)}, orderData(*o), fmt.Sprint(o.ID, ":", staffID)); err != nil {
 			return "", err
@@ -98,6 +101,9 @@ func (s *Service) unassign(ctx context.Context, orderID int64, by app.Actor, rea
 			return "", err
 		}
 		o.StaffID, o.AssignedAt = 0, nil
+		if err := s.staffChanged(ctx, *o, EvUnassign, old, by); err != nil {
+			return "", err
+		}
 		if err := s.out.Add(ctx, TaskDispatch, OrderPayload{OrderID: o.ID}); err != nil {
 			return "", err
 		}

@@ -186,6 +186,11 @@ func (s *Service) Book(ctx context.Context, in BookInput) (OrderView, error) {
 		if err := s.insertOrder(ctx, &o, c); err != nil {
 			return err
 		}
+		if b, ok := pricer.(CouponBinder); ok && o.CouponID != 0 {
+			if err := b.BindCoupon(ctx, o.CouponID, o.ID); err != nil {
+				return fmt.Errorf("bind coupon %d: %w", o.CouponID, err)
+			}
+		}
 		if err := tenants.DB(ctx).Create(&Event{OrderID: o.ID, Event: evCreate, ToStatus: o.Status, ActorID: a.AccountID, ActorRole: a.Role, At: now}).Error; err != nil {
 			return err
 		}

@@ -3,6 +3,8 @@ package booking
 import (
 	"context"
 	"time"
+
+	"doorstep/app"
 )
 
 // Hooks other capabilities plug into booking after it is built.
@@ -40,6 +42,22 @@ type CouponReleaser interface {
 	Release(ctx context.Context, couponID int64) error
 }
 
+// CouponBinder, when the Pricer implements it, learns which order a coupon
+// went to: Discount runs before the order has an id, so Book calls
+// BindCoupon right after writing the order, in the same transaction.
+type CouponBinder interface {
+	BindCoupon(ctx context.Context, couponID, orderID int64) error
+}
+
+// Completion is told that an order's service is done and paid. It runs
+// INSIDE the completion transaction (o.CompletedAt is set; the status is
+// saved as completed when the transaction ends), so it may only touch the
+// city's database: outbox tasks, rows of its own. An error undoes the
+// completion. Marketing uses it to queue referral rewards.
+type Completion interface {
+	OrderCompleted(ctx context.Context, o Order) error
+}
+
 // PaymentChecker is asked, outside any transaction, before an unpaid order
 // expires: it may ask the gateway and apply a payment that arrived without a
 // notification. paid=true keeps the order.
@@ -58,6 +76,31 @@ type Ledger interface {
 	OrderCompleted(ctx context.Context, o Order) error
 	OrderCancelled(ctx context.Context, o Order, feeFen, refundFen int64) error
 	AfterSaleClosed(ctx context.Context, o Order, cs AfterSale) error
+}
+
+// StaffHook hears of every change of an order's staff member: Assign,
+// Reassign, Unassign, and a payment that confirms the staff member the
+// customer chose (the dispatch engine: it closes open offers, records
+// manual decisions and keeps its per-staff load). It runs INSIDE booking's
+// transaction once the order's reservations are written; o carries the new
+// staff member (0 after unassign) but still its old status; previous is the
+// staff member before (0: none); an error rolls the change back.
+type StaffHook interface {
+	StaffChanged(ctx context.Context, o Order, event string, previous int64, by app.Actor) error
+}
+
+// UseStaffHook sets who hears of staff changes (dispatch, wired after
+// booking).
+func (s *Service) UseStaffHook(h StaffHook) { s.mu.Lock(); s.onStaff = h; s.mu.Unlock() }
+
+func (s *Service) staffChanged(ctx context.Context, o Order, event string, previous int64, by app.Actor) error {
+	s.mu.RLock()
+	h := s.onStaff
+	s.mu.RUnlock()
+	if h == nil {
+		return nil
+	}
+	return h.StaffChanged(ctx, o, event, previous, by)
 }
 
 // noDiscount is the Pricer until marketing plugs one in.

@@ -106,6 +106,9 @@ func (s *Service) paid(ctx context.Context, o *Order, c *tenants.City) (string, 
 		if err := s.tellStaff(ctx, o.StaffID, "job_assigned", *o, c, fmt.Sprint(o.ID, ":", o.StaffID)); err != nil {
 			return "", err
 		}
+		if err := s.staffChanged(ctx, *o, EvPay, 0, app.System); err != nil {
+			return "", err
+		}
 	}
 	return to, nil
 }
@@ -119,6 +122,11 @@ func (s *Service) complete(ctx context.Context, o *Order, c *tenants.City) error
 	if l := s.ledgerHook(); l != nil {
 		if err := l.OrderCompleted(ctx, *o); err != nil {
 			return fmt.Errorf("ledger: %w", err)
+		}
+	}
+	if h := s.completionHook(); h != nil {
+		if err := h.OrderCompleted(ctx, *o); err != nil {
+			return fmt.Errorf("completion hook: %w", err)
 		}
 	}
 	if err := s.cat.AddSale(ctx, o.ServiceItemID); err != nil {

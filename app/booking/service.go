@@ -68,6 +68,9 @@ type Service struct {
 	refunder Refunder
 	checker  PaymentChecker
 	ledger   Ledger
+	done     Completion
+	platform PlatformDefaults // HQ's defaults of the settings (wire_hq)
+	onStaff  StaffHook
 }
 
 // New builds the booking service.
@@ -102,6 +105,15 @@ func (s *Service) UsePaymentChecker(c PaymentChecker) { s.mu.Lock(); s.checker =
 
 // UseLedger sets who books the money of order events (settlement).
 func (s *Service) UseLedger(l Ledger) { s.mu.Lock(); s.ledger = l; s.mu.Unlock() }
+
+// UseCompletionHook sets who is told of completed orders (marketing).
+func (s *Service) UseCompletionHook(c Completion) { s.mu.Lock(); s.done = c; s.mu.Unlock() }
+
+func (s *Service) completionHook() Completion {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.done
+}
 
 func (s *Service) ledgerHook() Ledger {
 	s.mu.RLock()

@@ -52,41 +52,88 @@ type settingRow struct {
 
 func (settingRow) TableName(n schema.Namer) string { return tenants.TableName(n, "settings") }
 
-// Settings reads the booking rules of ctx's city.
+// PlatformDefaults gives HQ's platform-wide defaults of these settings
+// (setting name -> value, only those HQ has set). A city's own value wins;
+// a setting neither sets keeps the built-in default. It is asked on every
+// read, also inside city transactions, so it must answer without touching
+// HQ there (HQ's implementation keeps a short cache).
+type PlatformDefaults interface {
+	BookingDefaults(ctx context.Context) map[string]float64
+}
+
+// UsePlatformDefaults sets where HQ's defaults come from (wired by HQ).
+func (s *Service) UsePlatformDefaults(d PlatformDefaults) { s.mu.Lock(); s.platform = d; s.mu.Unlock() }
+
+// Settings reads the booking rules of ctx's city: its own values over HQ's
+// defaults over the built-in ones.
 func (s *Service) Settings(ctx context.Context) (Settings, error) {
 	st := DefaultSettings()
+	s.mu.RLock()
+	pd := s.platform
+	s.mu.RUnlock()
+	if pd != nil {
+		for name, v := range pd.BookingDefaults(ctx) {
+			if v >= 0 {
+				applySetting(&st, name, v)
+			}
+		}
+	}
+	own, err := s.SettingOverrides(ctx)
+	if err != nil {
+		return st, err
+	}
+	for name, v := range own {
+		applySetting(&st, name, v)
+	}
+	return st, nil
+}
+
+// SettingOverrides returns the booking settings ctx's city has set itself
+// (name -> value); unreadable values are left out (and logged).
+func (s *Service) SettingOverrides(ctx context.Context) (map[string]float64, error) {
 	var rows []settingRow
 	if err := tenants.DB(ctx).Where("name LIKE ?", "booking.%").Find(&rows).Error; err != nil {
-		return st, fmt.Errorf("read booking settings: %w", err)
+		return nil, fmt.Errorf("read booking settings: %w", err)
 	}
+	out := make(map[string]float64, len(rows))
 	for _, r := range rows {
 		var v float64
 		if err := json.Unmarshal([]byte(r.Value), &v); err != nil || v < 0 {
 			s.log.Warn("booking setting is not a non-negative number; using the default", "name", r.Name)
 			continue
 		}
-		switch r.Name {
-		case SettingLeadTimeMin:
-			st.LeadTime = time.Duration(v * float64(time.Minute))
-		case SettingMaxDaysAhead:
-			st.MaxAhead = time.Duration(v * float64(24*time.Hour))
-		case SettingPaymentTimeout:
-			if v > 0 {
-				st.PaymentTimeout = time.Duration(v * float64(time.Minute))
-			}
-		case SettingFreeCancelHours:
-			st.FreeCancelBefore = time.Duration(v * float64(time.Hour))
-		case SettingCancelFeeBPS:
-			st.CancelFeeBPS = min(int64(v), 10000)
-		case SettingOnTheWayFeeBPS:
-			st.OnTheWayFeeBPS = min(int64(v), 10000)
-		case SettingArriveMaxM:
-			st.ArriveMaxM = v
-		case SettingAfterSaleWinDays:
-			st.AfterSaleWindow = time.Duration(v * float64(24*time.Hour))
-		}
+		out[r.Name] = v
 	}
-	return st, nil
+	return out, nil
+}
+
+func applySetting(st *Settings, name string, v float64) {
+	switch name {
+	case SettingLeadTimeMin:
+		st.LeadTime = time.Duration(v * float64(time.Minute))
+	case SettingMaxDaysAhead:
+		st.MaxAhead = time.Duration(v * float64(24*time.Hour))
+	case SettingPaymentTimeout:
+		if v > 0 {
+			st.PaymentTimeout = time.Duration(v * float64(time.Minute))
+		}
+	case SettingFreeCancelHours:
+		st.FreeCancelBefore = time.Duration(v * float64(time.Hour))
+	case SettingCancelFeeBPS:
+		st.CancelFeeBPS = min(int64(v), 10000)
+	case SettingOnTheWayFeeBPS:
+		st.OnTheWayFeeBPS = min(int64(v), 10000)
+	case SettingArriveMaxM:
+		st.ArriveMaxM = v
+	case SettingAfterSaleWinDays:
+		st.AfterSaleWindow = time.Duration(v * float64(24*time.Hour))
+	}
+}
+
+// ClearSetting drops ctx's city's own value of a booking setting, so HQ's
+// default (or the built-in one) applies again.
+func (s *Service) ClearSetting(ctx context.Context, name string) error {
+	return tenants.DB(ctx).Where("name = ?", name).Delete(&settingRow{}).Error
 }
 
 // SetSetting writes one booking setting of ctx's city (city back office,

@@ -19,18 +19,22 @@ import (
 	"doorstep/app/booking"
 	"doorstep/app/catalog"
 	"doorstep/app/city"
+	"doorstep/app/dispatch"
+	"doorstep/app/marketing"
 	"doorstep/app/merchant"
 	"doorstep/app/notify"
 	"doorstep/app/outbox"
 	"doorstep/app/payment"
 	"doorstep/app/payment/sandboxpay"
 	"doorstep/app/pii"
+	"doorstep/app/privacy"
 	"doorstep/app/ratelimit"
 	"doorstep/app/review"
 	"doorstep/app/settlement"
 	"doorstep/app/sms"
 	"doorstep/app/staff"
 	"doorstep/app/stats"
+	"doorstep/app/storefront"
 	"doorstep/app/web"
 	"doorstep/jobs"
 	"doorstep/rbac"
@@ -61,11 +65,18 @@ type Platform struct {
 	Merchants *merchant.Service
 	Staff     *staff.Service
 	Booking   *booking.Service
+	Dispatch  *dispatch.Service // smart and manual dispatch, staff offers
 	Payments  *payment.Service
 	Reviews   *review.Service
 	Stats     *stats.Service
 	// Settlement is the ledger, balances, payouts and reconciliation.
 	Settlement *settlement.Service
+	// HQ is headquarters' work across cities; Privacy re-seals and reveals
+	// personal data (wire_hq.go).
+	HQ         *city.HQ
+	Privacy    *privacy.Service
+	Marketing  *marketing.Service  // coupons and referrals
+	Storefront *storefront.Service // shop decoration
 
 	tasks    map[string]jobs.Handler // task type -> handler, filled by the wire functions
 	schedule []jobs.Periodic         // periodic jobs, filled by the wire functions
@@ -134,7 +145,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Platform, error) {
 		CodesPerIPHour: a.CodesPerIPHour, LoginFailures: a.LoginFailures, LoginWindow: a.LoginWindow, StateKey: a.StateKey}, log)
 	p.Notify.UseContacts(p.Accounts)
 	p.tasks = map[string]jobs.Handler{notify.TaskSMS: p.Notify.HandleSMS, notify.TaskDeliver: p.Notify.HandleDeliver, notify.TaskPush: p.Notify.HandlePush}
-	for _, wire := range []func() error{p.wireSupply, p.wireBooking, p.wirePayment, p.wireReview, p.wireStats, p.wireSettlement} {
+	for _, wire := range []func() error{p.wireSupply, p.wireBooking, p.wireDispatch, p.wireMarketing, p.wirePayment, p.wireReview, p.wireStats, p.wireSettlement, p.wireHQ} {
 		if err := wire(); err != nil {
 			return nil, err
 		}
@@ -144,7 +155,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Platform, error) {
 	p.HTTP = web.New(web.Config{BaseDomain: cfg.HTTP.BaseDomain, PublicURL: cfg.HTTP.PublicURL, Production: cfg.Production(),
 		RequestTimeout: cfg.HTTP.RequestTimeout, TrustProxy: cfg.HTTP.TrustProxy, Version: Version},
 		web.Deps{Reg: reg, RBAC: p.RBAC, Accounts: p.Accounts, Cities: p.Cities, Audit: p.Audit, SMSBox: p.SMSBox, OAuthSbx: sbx,
-			Catalog: p.Catalog, Merchants: p.Merchants, Staff: p.Staff, Booking: p.Booking, Payments: p.Payments, PaySandbox: p.paySandbox, Reviews: p.Reviews, Notify: p.Notify, Stats: p.Stats, Settlement: p.Settlement,
+			Catalog: p.Catalog, Merchants: p.Merchants, Staff: p.Staff, Booking: p.Booking, Dispatch: p.Dispatch, Payments: p.Payments, PaySandbox: p.paySandbox, Reviews: p.Reviews, Notify: p.Notify, Stats: p.Stats, Settlement: p.Settlement, HQ: p.HQ, Privacy: p.Privacy, Marketing: p.Marketing, Storefront: p.Storefront,
 			Ready: p.Ready, Metrics: web.NewMetrics(p.pools()), Log: log})
 	return p, nil
 }

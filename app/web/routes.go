@@ -67,11 +67,15 @@ func (s *Server) mount() {
 	s.mountMerchants()  // merchants.go: applications, review, shop, dispatchers
 	s.mountStaff()      // staff.go: staff, certifications, availability, duty, public profiles
 	s.mountBooking()    // booking.go: addresses, orders, cancel, after-sales, live status
+	s.mountDispatch()   // dispatch.go: dispatch policy, decisions, board, staff offers
 	s.mountPayments()   // payments.go: pay, gateway notifications, refunds, sandbox gateway
 	s.mountReviews()    // reviews.go: reviews, replies, reports, moderation
 	s.mountInbox()      // inbox.go: in-app notifications
 	s.mountSettlement() // settlement.go: ledger, balances, settlements, payouts, reconciliation
 	s.mountStats()      // stats.go: figures, trends, rollup on demand, CSV exports
+	s.mountHQ()         // hq.go: cross-city lists, policies, moving a city, personal data
+	s.mountMarketing()  // marketing.go: coupons, claims, grants, referral codes and rewards
+	s.mountStorefront() // storefront.go: shop and city pages: drafts, publish, templates, public pages
 
 	// Sandbox (outside production only)
 	if !s.cfg.Production {

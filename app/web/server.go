@@ -23,16 +23,20 @@ import (
 	"doorstep/app/booking"
 	"doorstep/app/catalog"
 	"doorstep/app/city"
+	"doorstep/app/dispatch"
+	"doorstep/app/marketing"
 	"doorstep/app/merchant"
 	"doorstep/app/notify"
 	"doorstep/app/oauth"
 	"doorstep/app/payment"
 	"doorstep/app/payment/sandboxpay"
+	"doorstep/app/privacy"
 	"doorstep/app/review"
 	"doorstep/app/settlement"
 	"doorstep/app/sms"
 	"doorstep/app/staff"
 	"doorstep/app/stats"
+	"doorstep/app/storefront"
 	"doorstep/rbac"
 	"doorstep/tenants"
 )
@@ -61,12 +65,19 @@ type Deps struct {
 	Merchants *merchant.Service
 	Staff     *staff.Service
 	Booking   *booking.Service
+	Dispatch  *dispatch.Service
 	Payments  *payment.Service
 	Reviews   *review.Service
 	Notify    *notify.Service
 	// Settlement is the ledger, balances, payouts and reconciliation.
 	Settlement *settlement.Service
 	Stats      *stats.Service
+	// HQ is headquarters' work across cities (lists, policies, moves);
+	// Privacy re-seals personal data and reveals it when allowed.
+	HQ         *city.HQ
+	Privacy    *privacy.Service
+	Marketing  *marketing.Service
+	Storefront *storefront.Service
 
 	// PaySandbox is the sandbox payment gateway whose pay page we serve
 	// (outside production); nil when it is not enabled.
