@@ -48,7 +48,7 @@ commands:
   serve     HTTP API with in-process worker and scheduler (--no-api, --no-worker, --no-scheduler)
   worker    job worker only (--scheduler to also run the scheduler)
   migrate   migrate the HQ schema, then every city schema
-  city      create | list | suspend <code> | resume <code>
+  city      create | list | suspend <code> | resume <code> | move <code> <placement> [--drop-source]
   demo      run the whole product with demo data (embedded MySQL and Redis when none is reachable)
   load      drive a running server with simulated customers; print req/s, p50, p99 and baselines
 `
@@ -126,7 +126,7 @@ func serve(ctx context.Context, cmd string, args []string, cfg platform.Config, 
 
 func cityCmd(ctx context.Context, args []string, cfg platform.Config, log *slog.Logger, stdout io.Writer) error {
 	if len(args) == 0 {
-		return errors.New("city: create | list | suspend <code> | resume <code>")
+		return errors.New("city: create | list | suspend <code> | resume <code> | move <code> <placement> [--drop-source]")
 	}
 	p, err := platform.New(ctx, cfg, log)
 	if err != nil {
@@ -148,11 +148,15 @@ func cityCmd(ctx context.Context, args []string, cfg platform.Config, log *slog.
 		fs.StringVar(&in.Currency, "currency", "CNY", "currency")
 		fs.StringVar(&in.Placement, "placement", "", "MySQL placement (default: mysql.default_placement)")
 		fs.StringVar(&in.AdminPhone, "admin-phone", "", "phone of the first city admin (invited)")
-		commission := fs.Int64("commission-bps", 1000, "default commission in basis points (1000 = 10%)")
+		commission := fs.Int64("commission-bps", 0, "commission in basis points, 1000 = 10% (default: HQ's platform policy, else 1000)")
 		if err := fs.Parse(args[1:]); err != nil {
 			return err
 		}
-		in.CommissionBPS = commission
+		fs.Visit(func(f *flag.Flag) {
+			if f.Name == "commission-bps" {
+				in.CommissionBPS = commission
+			}
+		})
 		out, err := p.Cities.Create(ctx, in)
 		if err != nil {
 			return err
@@ -183,6 +187,28 @@ func cityCmd(ctx context.Context, args []string, cfg platform.Config, log *slog.
 			return err
 		}
 		fmt.Fprintf(stdout, "city %s is now %s\n", c.Code, c.Status)
+		return nil
+	case "move":
+		var pos []string
+		in := city.MoveInput{}
+		for _, a := range args[1:] {
+			switch a {
+			case "--drop-source", "-drop-source":
+				in.DropSource = true
+			default:
+				pos = append(pos, a)
+			}
+		}
+		if len(pos) != 2 {
+			return errors.New("city move <code> <placement> [--drop-source]")
+		}
+		in.Placement = pos[1]
+		out, err := p.HQ.Move(ctx, pos[0], in, func(step, detail string) { fmt.Fprintf(stdout, "%-10s %s\n", step, detail) })
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "moved city %s from %s to %s: %d tables, %d rows, bookings paused %d ms, old schema %s\n", out.City, out.From, out.To,
+			len(out.Tables), out.Rows, out.PausedMillisec, map[bool]string{true: "dropped", false: "kept"}[out.SourceDropped])
 		return nil
 	}
 	return fmt.Errorf("city: unknown subcommand %q", args[0])

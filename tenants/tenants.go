@@ -225,6 +225,7 @@ func (r *Registry) handle(placement, schemaName string) (*gorm.DB, error) {
 		NamingStrategy:           schema.NamingStrategy{TablePrefix: schemaName + "."},
 		TranslateError:           true,
 		SkipDefaultTransaction:   true,
+		DisableAutomaticPing:     true, // lazily, like the pools: one slow or down placement must not hold up loading the others' cities
 		DisableNestedTransaction: r.cfg.SingleConn,
 		NowFunc:                  func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
 		Logger:                   newGormLogger(r.log, r.cfg.SlowQuery),

@@ -144,7 +144,7 @@ func (s *Service) Create(ctx context.Context, in CreateInput) (Created, error) {
 	if err := s.validate(&in); err != nil {
 		return Created{}, err
 	}
-	commission := int64(1000)
+	commission := s.defaultCommission(ctx) // HQ's platform policy, else 10%
 	if in.CommissionBPS != nil {
 		commission = *in.CommissionBPS
 	}
