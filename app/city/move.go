@@ -27,19 +27,18 @@ import (
 //     booking answers 503 bookings_paused) and tell every copy; drain:
 //     wait for in-flight writes and for other copies to hear;
 //  4. copy again each table the source changed since its copy (jobs and
-//     payments still write), until the source holds still: at most five
-//     rounds, else the move fails;
-//  5. switch the registry entry (cities.placement), reload, tell the copies;
-//  6. drain again, then resume bookings;
-//  7. keep the old schema (or drop it when asked and nothing wrote to it
-//     after the switch; late writes are reported, the schema kept).
+//     payment notices still write), until the source holds still: at most
+//     five rounds, else the move fails;
+//  5. retire the source: rename its tables in place (suffix __moved), which
+//     waits for open transactions and makes any later write through the old
+//     placement fail (and be retried) instead of landing where nobody reads;
+//     copy what the last transactions changed;
+//  6. switch the registry entry (cities.placement), reload, tell the copies;
+//  7. drain again, then resume bookings;
+//  8. keep the old schema, its tables renamed (or drop it when asked).
 //
-// Any failure before the switch undoes the move: the target schema is
-// dropped and bookings resume on the source.
-//
-// Only new bookings pause: other writes (payment notices, staff steps,
-// jobs) go on during the copy, which is why step 4 compares checksums
-// under the pause and why the old schema is checked for late writes.
+// Any failure before the switch undoes the move: the source tables get
+// their names back, the target schema is dropped, bookings resume.
 
 // Move steps, reported as the move goes.
 const (

@@ -58,7 +58,7 @@ func dump(t testing.TB, db *sql.DB, schema string) map[string][]string {
 		must(t, rs.Err())
 		rs.Close()
 		sort.Strings(lines)
-		out[n] = lines
+		out[strings.TrimSuffix(n, "__moved")] = lines // a moved city's old tables
 	}
 	return out
 }
@@ -135,6 +135,8 @@ func TestMove_CityMovesToAnotherServerWithItsDataIdentical(t *testing.T) {
 
 	hq := env.Client(t).As(hqToken(t))
 	src, dst := mainDB(t), target.db(t)
+	before, err := env.P.Reg.Lookup("gz") // what a copy that missed the switch would still use
+	must(t, err)
 	var mu sync.Mutex
 	var steps []string
 	var gzCopying, gzDuring, szDuring *apptest.Resp
@@ -186,7 +188,7 @@ func TestMove_CityMovesToAnotherServerWithItsDataIdentical(t *testing.T) {
 	if srcRows != 1202 {
 		t.Fatalf("old schema holds %d orders, want 1202", srcRows)
 	}
-	if res.From != "main" || res.To != "target" || res.SourceDropped || len(res.LateWrites) != 0 || res.Rows < 1202 {
+	if res.From != "main" || res.To != "target" || res.SourceDropped || res.Rows < 1202 {
 		t.Fatalf("result: %+v", res)
 	}
 	for _, tc := range res.Tables {
@@ -203,7 +205,7 @@ func TestMove_CityMovesToAnotherServerWithItsDataIdentical(t *testing.T) {
 		}
 		main = append(main, s)
 	}
-	if strings.Join(main, ",") != "creating,copying,paused,draining,verifying,switching,resuming,done" || copied < len(res.Tables) {
+	if strings.Join(main, ",") != "creating,copying,paused,draining,verifying,retiring,switching,resuming,done" || copied < len(res.Tables) {
 		t.Fatalf("steps: %v", steps)
 	}
 	// The city now lives on the target and takes bookings there.
@@ -214,11 +216,17 @@ func TestMove_CityMovesToAnotherServerWithItsDataIdentical(t *testing.T) {
 	}
 	var o booking.OrderView
 	bookIn(t, gzShop, gzCust).Want(201).JSON(&o)
-	if countWhere(t, dst, schema, "orders", "id = ?", o.ID) != 1 || countWhere(t, src, schema, "orders", "order_no = ?", o.OrderNo) != 0 {
+	if countWhere(t, dst, schema, "orders", "id = ?", o.ID) != 1 || countWhere(t, src, schema, "orders__moved", "order_no = ?", o.OrderNo) != 0 {
 		t.Fatal("a new order did not land on the new placement only")
 	}
-	if !schemaOn(t, src, schema) {
-		t.Fatal("the old schema was dropped without being asked to")
+	if !schemaOn(t, src, schema) || countWhere(t, src, schema, "orders__moved", "1 = 1") != 1202 {
+		t.Fatal("the old schema was not kept (its tables renamed)")
+	}
+	// Whatever still aims at the old placement fails; it cannot write where
+	// nobody reads.
+	stray := booking.Order{OrderNo: "GZSTRAY", Status: booking.StCompleted, SlotStart: base, SlotEnd: base, CreatedAt: base, UpdatedAt: base}
+	if err := tenants.DB(tenants.WithCity(ctx, before)).Create(&stray).Error; err == nil || !strings.Contains(err.Error(), "doesn't exist") {
+		t.Fatalf("a write through the old placement: %v", err)
 	}
 	var cross city.CrossList[city.HQOrder]
 	hq.Get("/v1/hq/orders?city=gz&limit=1").OK().JSON(&cross)
@@ -307,6 +315,23 @@ func TestMove_FailureLeavesTheCityWhereItWas(t *testing.T) {
 	stays("schemas differ")
 	must(t, env.P.Reg.HQ(ctx).Exec("ALTER TABLE `"+schema+"`.settings DROP COLUMN stray").Error)
 
+	// A failure once the source tables were retired gives them their names
+	// back: the switch finds the city's placement changed under the move.
+	_, err = env.P.HQ.Move(ctx, "wh", city.MoveInput{Placement: "target"}, func(step, _ string) {
+		if step == city.StepSwitching {
+			must(t, env.P.Reg.HQ(ctx).Exec("UPDATE "+env.P.Reg.HQTable("cities")+" SET placement = 'dead' WHERE code = 'wh'").Error)
+		}
+	})
+	if app.KindOf(err) != app.KindUnavailable || !strings.Contains(err.Error(), "placement changed") {
+		t.Fatalf("a switch under a changed placement: %v", err)
+	}
+	must(t, env.P.Reg.HQ(ctx).Exec("UPDATE "+env.P.Reg.HQTable("cities")+" SET placement = 'main' WHERE code = 'wh'").Error)
+	must(t, env.P.Reg.Load(ctx))
+	stays("switch refused")
+	if countWhere(t, mainDB(t), schema, "skills", "1 = 1") == 0 {
+		t.Fatal("the source tables did not get their names back")
+	}
+
 	// One move at a time.
 	release := make(chan struct{})
 	inCopy := make(chan struct{})
@@ -332,7 +357,7 @@ func TestMove_FailureLeavesTheCityWhereItWas(t *testing.T) {
 	}
 	moves, err := env.P.HQ.Moves(ctx, "wh")
 	must(t, err)
-	if len(moves) != 3 || moves[0].Status != city.MoveDone || moves[1].Status != city.MoveFailed || moves[2].Status != city.MoveFailed {
+	if len(moves) != 4 || moves[0].Status != city.MoveDone || moves[1].Status != city.MoveFailed || moves[3].Status != city.MoveFailed {
 		t.Fatalf("moves: %+v", moves)
 	}
 }
