@@ -3,6 +3,7 @@
 import { createApp } from 'vue'
 import { createPinia } from 'pinia'
 import { toast } from '@/mobile/toast'
+import '@/mobile/frame.css'
 import './style.css'
 import App from './App.vue'
 import { router } from './router'
@@ -12,6 +13,7 @@ import { useSession, wireSession } from '@/shared/session'
 import { useCity } from '@/shared/city'
 import { setToaster } from '@/shared/notify'
 import { updateProfile } from '@/shared/auth'
+import { refreshUnread, watchUnread } from '@/mobile/inbox'
 
 const app = createApp(App)
 app.use(createPinia())
@@ -35,4 +37,11 @@ onLocaleChange((l) => {
 app.config.errorHandler = (err) => console.error(err)
 app.use(router)
 
-void ready.then(() => app.mount('#app'))
+void ready.then(() => {
+  app.mount('#app')
+  // The unread badge: after the first paint, and again when the person or city changes.
+  const session = useSession()
+  setTimeout(() => watchUnread(() => session.signedIn && !!city.code), 300)
+  city.$subscribe(() => void refreshUnread())
+  session.$subscribe(() => void refreshUnread())
+})

@@ -53,3 +53,14 @@ export function operation(op: string): Operation | undefined {
 }
 
 export const features = state
+
+/** The first of several spellings of an operation the running API serves, or undefined. */
+export function firstApi(...ops: string[]): string | undefined {
+  return ops.find((op) => op in state.ops)
+}
+
+/** The path of an operation ("GET /v1/x/{id}" -> "/v1/x/{id}") with its parameters filled in. */
+export function pathOf(op: string, params: Record<string, string | number> = {}): string {
+  const path = op.slice(op.indexOf(' ') + 1)
+  return path.replace(/\{(\w+)\}/g, (_, k: string) => encodeURIComponent(String(params[k] ?? '')))
+}

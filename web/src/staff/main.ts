@@ -1,8 +1,10 @@
 // Staff app (served at /staff/): sign in, act as staff (a city-bound role),
-// see your jobs.
+// go on duty and share your location, take offered jobs, work your jobs,
+// see earnings, certifications and messages.
 import { createApp } from 'vue'
 import { createPinia } from 'pinia'
 import { toast } from '@/mobile/toast'
+import '@/mobile/frame.css'
 import './style.css'
 import App from './App.vue'
 import { router } from './router'
@@ -11,6 +13,7 @@ import { onLocaleChange, setupI18n, t, te } from '@/shared/i18n'
 import { useSession, wireSession } from '@/shared/session'
 import { setToaster } from '@/shared/notify'
 import { updateProfile } from '@/shared/auth'
+import { resetDuty } from './duty'
 
 const app = createApp(App)
 app.use(createPinia())
@@ -22,6 +25,7 @@ const session = wireSession({
   app: 'staff',
   city: () => useSession().tokenCity,
   onSignedOut: (code) => {
+    resetDuty()
     toast(te(`errors.${code}`) ? t(`errors.${code}`) : t('auth.sessionEnded'))
     void router.push({ name: 'login' })
   },

@@ -1,10 +1,13 @@
-// Customer H5 routes, one module per area. The customer journey (browse,
-// service detail, booking, pay, orders) slots in as more modules here.
+// Customer H5 routes, one module per area: home, browse, booking (orders,
+// pay, reviews, after-sales) and account (sign-in, "my", addresses,
+// coupons, messages).
 import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
 import { useSession } from '@/shared/session'
+import { useCity } from '@/shared/city'
 import home from './home'
 import account from './account'
 import browse from './browse'
+import booking from './booking'
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -12,10 +15,12 @@ declare module 'vue-router' {
     tabbar?: boolean
     /** Needs a signed-in customer. */
     auth?: boolean
+    /** Needs a chosen city. */
+    city?: boolean
   }
 }
 
-const routes: RouteRecordRaw[] = [...home, ...browse, ...account, { path: '/:rest(.*)*', redirect: '/' }]
+const routes: RouteRecordRaw[] = [...home, ...browse, ...booking, ...account, { path: '/:rest(.*)*', redirect: '/' }]
 
 export const router = createRouter({
   history: createWebHistory('/'),
@@ -25,4 +30,5 @@ export const router = createRouter({
 
 router.beforeEach((to) => {
   if (to.meta.auth && !useSession().signedIn) return { name: 'login', query: { redirect: to.fullPath } }
+  if (to.meta.city && !useCity().code) return { name: 'city', query: { redirect: to.fullPath } }
 })

@@ -190,9 +190,44 @@ export async function request<T>(method: string, path: string, o: RequestOptions
   return (text ? JSON.parse(text) : undefined) as T
 }
 
+/**
+ * Open a streaming GET (Server-Sent Events) with the session's token and
+ * city; refreshes an expired token once like request(). Resolves with the
+ * open response; throws ApiError when the API refuses.
+ */
+export async function openStream(path: string, o: { signal?: AbortSignal; city?: string | null } = {}): Promise<Response> {
+  const c = conf()
+  let s = c.current()
+  if (s && expiresSoon(s) && (await refreshSession(s.access_token))) s = c.current()
+  const go = async (tok: string | null) => {
+    const headers: Record<string, string> = { Accept: 'text/event-stream' }
+    const city = o.city === undefined ? c.city() : o.city
+    if (city) headers['X-City'] = city
+    if (tok) headers.Authorization = `Bearer ${tok}`
+    try {
+      return await fetch(path, { headers, signal: o.signal, credentials: 'same-origin', cache: 'no-store' })
+    } catch (err) {
+      if ((err as Error)?.name === 'AbortError') throw err
+      throw new ApiError(0, 'network', 'network error')
+    }
+  }
+  let res = await go(s?.access_token ?? null)
+  if (res.status === 401 && s) {
+    const err = await toError(res)
+    if (err.code === 'invalid_token' && (await refreshSession(s.access_token))) res = await go(c.current()?.access_token ?? null)
+    else {
+      if (fatal.has(err.code)) c.signOut(err.code)
+      throw err
+    }
+  }
+  if (!res.ok) throw await toError(res)
+  return res
+}
+
 export const api = {
   get: <T>(path: string, o?: RequestOptions) => request<T>('GET', path, o),
   post: <T>(path: string, body?: unknown, o?: RequestOptions) => request<T>('POST', path, { ...o, body: body ?? {} }),
   patch: <T>(path: string, body?: unknown, o?: RequestOptions) => request<T>('PATCH', path, { ...o, body: body ?? {} }),
   del: <T>(path: string, body?: unknown, o?: RequestOptions) => request<T>('DELETE', path, { ...o, body }),
+  put: <T>(path: string, body?: unknown, o?: RequestOptions) => request<T>('PUT', path, { ...o, body: body ?? {} }),
 }

@@ -69,6 +69,9 @@ export function te(key: string): boolean {
 /** What to show a person for an error: our words for known codes, else the API's message. */
 export function errorText(e: unknown): string {
   if (e instanceof ApiError) {
+    // "you are 812 m from the service address; check in within 500 m of it"
+    const far = e.code === 'far_from_address' && e.message.match(/(\d+)\s*m\b.*?(\d+)\s*m\b/)
+    if (far) return t('errors.far_from_address_m', { d: far[1], max: far[2] })
     const k = `errors.${e.code}`
     if (te(k)) return t(k, { message: e.message })
     return e.message || t('errors.unknown')

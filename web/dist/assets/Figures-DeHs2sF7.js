@@ -1,1 +1,0 @@
-import{D as e,M as t,Y as n,j as r}from"./vue-DHUf-dFO.js";import{t as i}from"./PageHead-BGDhy4xB.js";import{t as a}from"./FiguresView-CYzEbPB4.js";var o=t({__name:`Figures`,setup(t){return(t,o)=>(n(),e(`div`,null,[r(i,{title:t.$t(`admin.menu.figures`)},null,8,[`title`]),r(a,{endpoint:`/v1/hq/figures`,hq:``,zone:`Asia/Shanghai`})]))}});export{o as default};

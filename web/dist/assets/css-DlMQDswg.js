@@ -1,0 +1,1 @@
+import"./css-C9m1TFyl.js";

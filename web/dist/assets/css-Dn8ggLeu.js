@@ -1,1 +1,0 @@
-import"./css-B76k3SQB.js";

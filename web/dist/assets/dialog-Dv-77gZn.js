@@ -1,0 +1,1 @@
+import{i as e}from"./icon-DkOIQwMx.js";import{t}from"./style-Cerg2gwh.js";var n=e(t);export{n as t};

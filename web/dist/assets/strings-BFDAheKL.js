@@ -1,0 +1,1 @@
+import{Pt as e}from"./vue-D1pojclV.js";var t=(e=``)=>e.replace(/[|\\{}()[\]^$+*?.]/g,`\\$&`).replace(/-/g,`\\x2d`),n=t=>e(t);export{t as n,n as t};

@@ -1,1 +1,0 @@
-import"./loading-CpH3BHVC.js";

@@ -1,1 +1,0 @@
-import"./loading-CpH3BHVC.js";import"./cell-BojBEknV.js";import"./field-B-hkhRFa.js";

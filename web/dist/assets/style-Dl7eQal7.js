@@ -1,0 +1,1 @@
+import"./icon-DkOIQwMx.js";import"./popup-DnmWQwMr.js";

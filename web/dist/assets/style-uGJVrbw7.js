@@ -1,0 +1,1 @@
+import"./icon-DkOIQwMx.js";import"./loading-WH4HK9B2.js";

@@ -1,1 +1,0 @@
-import{N as e}from"./vue-DHUf-dFO.js";import{Y as t}from"./loading-CpH3BHVC.js";function n(n){let r=e();r&&t(r.proxy,n)}export{n as t};

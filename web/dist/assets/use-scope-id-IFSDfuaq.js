@@ -1,1 +1,0 @@
-import{N as e}from"./vue-DHUf-dFO.js";var t=()=>{let{scopeId:t}=e()?.vnode||{};return t?{[t]:``}:null};export{t};

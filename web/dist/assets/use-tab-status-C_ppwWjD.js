@@ -1,1 +1,0 @@
-import{C as e,L as t,X as n}from"./vue-DHUf-dFO.js";var r=Symbol(),i=Symbol(),a=()=>t(i,null),o=t=>{let o=a();n(r,t),n(i,e(()=>(o==null||o.value)&&t.value))};export{o as n,a as t};
