@@ -11,10 +11,12 @@ import (
 	"doorstep/app/catalog"
 	"doorstep/app/city"
 	"doorstep/app/geo"
+	"doorstep/app/marketing"
 	"doorstep/app/merchant"
 	"doorstep/app/platform"
 	"doorstep/app/review"
 	"doorstep/app/staff"
+	"doorstep/app/storefront"
 	"doorstep/rbac"
 	"doorstep/tenants"
 )
@@ -251,7 +253,11 @@ func (s *seeder) city(cd cityDef) error {
 		customers = append(customers, seededCustomer{ctx: cctx, id: id, address: addr, at: cu.at})
 	}
 	if seeded {
+		s.logins = append(s.logins, Login{Who: cd.name + " dispatcher", Phone: dispatcherPhone(cd.code), Note: "grant merchant_dispatcher: dispatch board"})
 		return nil
+	}
+	if err := s.marketing(c, admin, shops); err != nil {
+		return fmt.Errorf("marketing: %w", err)
 	}
 	if err := s.history(c, shops, customers); err != nil {
 		return err
@@ -420,6 +426,60 @@ func (s *seeder) history(c *tenants.City, shops []seededShop, customers []seeded
 		}
 	}
 	return nil
+}
+
+// marketing issues the city's and the first shop's coupons, names the
+// referral reward, adds a dispatcher, and publishes decorated pages.
+func (s *seeder) marketing(c *tenants.City, admin context.Context, shops []seededShop) error {
+	p := s.p
+	until := time.Now().In(c.Loc).AddDate(0, 3, 0).Format("2006-01-02")
+	if _, err := p.Marketing.CreateCoupon(admin, marketing.CouponInput{Title: "新人立减20元", Kind: "amount", AmountFen: 2000, MinSpendFen: 10000,
+		ValidTo: until, TotalLimit: 1000, PerCustomerLimit: 1, Audience: "new_customer"}); err != nil {
+		return err
+	}
+	no := false
+	reward, err := p.Marketing.CreateCoupon(admin, marketing.CouponInput{Title: "邀请有礼15元", Kind: "amount", AmountFen: 1500, MinSpendFen: 8000,
+		ValidTo: until, Claimable: &no})
+	if err != nil {
+		return err
+	}
+	if _, err := p.Marketing.SetReferralSettings(admin, marketing.ReferralSettings{CouponID: reward.ID}); err != nil {
+		return err
+	}
+	if _, err := p.Storefront.ApplyTemplate(admin, storefront.OwnerCity, "home", storefront.TemplateInput{Template: "promo"}); err != nil {
+		return err
+	}
+	if _, err := p.Storefront.Publish(admin, storefront.OwnerCity, "home", storefront.PublishInput{}); err != nil {
+		return err
+	}
+	if len(shops) == 0 {
+		return nil
+	}
+	shop := shops[0]
+	if _, err := p.Marketing.CreateCoupon(shop.owner, marketing.CouponInput{Title: "保洁满200减30", Kind: "amount", AmountFen: 3000, MinSpendFen: 20000,
+		ValidTo: until, TotalLimit: 500, PerCustomerLimit: 2}); err != nil {
+		return err
+	}
+	if _, err := p.Merchants.AddDispatcher(shop.owner, merchant.DispatcherInput{Phone: dispatcherPhone(c.Code), Name: "调度小陈"}); err != nil {
+		return err
+	}
+	if _, err := s.person(c.Name+" dispatcher", dispatcherPhone(c.Code), "调度小陈", "grant merchant_dispatcher: dispatch board"); err != nil {
+		return err
+	}
+	d, err := p.Storefront.ApplyTemplate(shop.owner, storefront.OwnerMerchant, "shop", storefront.TemplateInput{Template: "pro"})
+	if err != nil {
+		return err
+	}
+	_ = d
+	_, err = p.Storefront.Publish(shop.owner, storefront.OwnerMerchant, "shop", storefront.PublishInput{})
+	return err
+}
+
+func dispatcherPhone(city string) string {
+	if city == "bj" {
+		return "13700000291"
+	}
+	return "13700000191"
 }
 
 // qualified picks the first staff member holding every skill an item needs.

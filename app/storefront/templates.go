@@ -17,7 +17,7 @@ type Template struct {
 const DefaultTemplate = "simple"
 
 // placeholderBanner is the picture template banners start with.
-const placeholderBanner = "/static/templates/banner.jpg"
+const placeholderBanner = "/static/templates/banner.svg"
 
 // templatesFor lists the templates of a page kind; category pages fill in
 // their category.
