@@ -4,8 +4,8 @@ import (
 	"context"
 	"net/http"
 	"net/url"
-	"strings"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -263,5 +263,5 @@ func TestAuth_ThirdPartySignInThroughTheSandboxProvider(t *testing.T) {
 	state := u.Query().Get("state")
 	c.Post("/v1/auth/oauth/sandbox/callback", map[string]string{"code": "forged.code", "state": state, "redirect_uri": redirect}).WantError(401, "oauth_failed")
 	c.Post("/v1/auth/oauth/sandbox/callback", map[string]string{"code": "x", "state": state, "redirect_uri": "https://evil.example.com/cb"}).WantError(400, "invalid_state")
-	c.Get("/v1/auth/oauth/nosuch/start?redirect_uri=" + url.QueryEscape(redirect)).WantError(404, "unknown_provider")
+	c.Get("/v1/auth/oauth/nosuch/start?redirect_uri="+url.QueryEscape(redirect)).WantError(404, "unknown_provider")
 }

@@ -39,7 +39,7 @@ func TestAudit_RowsCannotBeChangedOrDeleted(t *testing.T) {
 	sz, _ := e.P.Reg.Lookup("sz")
 	cctx := tenants.WithCity(ctx, sz)
 	db := tenants.DB(cctx)
-	if err := db.Exec("INSERT INTO "+tenants.Table(cctx, "ledger_entries")+" (txn_id, txn_kind, account, amount_fen, at) VALUES ('t1', 'test', 'cash', 100, UTC_TIMESTAMP())").Error; err != nil {
+	if err := db.Exec("INSERT INTO " + tenants.Table(cctx, "ledger_entries") + " (txn_id, txn_kind, account, amount_fen, at) VALUES ('t1', 'test', 'cash', 100, UTC_TIMESTAMP())").Error; err != nil {
 		t.Fatal(err)
 	}
 	for _, q := range []string{

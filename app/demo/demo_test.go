@@ -65,7 +65,9 @@ func TestDemo_EmbeddedEnginesServeTheSeededProduct(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	out := &syncBuf{}
 	done := make(chan error, 1)
-	go func() { done <- demo.Run(ctx, demo.Options{Config: cfg, Log: apptest.Logger(), Out: out, Args: []string{"--embedded", "--addr", addr}}) }()
+	go func() {
+		done <- demo.Run(ctx, demo.Options{Config: cfg, Log: apptest.Logger(), Out: out, Args: []string{"--embedded", "--addr", addr}})
+	}()
 	defer func() {
 		cancel()
 		select {
