@@ -11,6 +11,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"strconv"
@@ -59,7 +60,12 @@ type Option func(*platform.Config, *envOpts)
 type envOpts struct {
 	noServe bool
 	cities  []string
+	logTo   io.Writer
 }
+
+// LogTo sends every log line of the product, at debug level and as JSON, to
+// w instead of stderr (tests of what the logs may never contain).
+func LogTo(w io.Writer) Option { return func(_ *platform.Config, o *envOpts) { o.logTo = w } }
 
 // NoServe builds and migrates the platform without running it.
 func NoServe() Option { return func(_ *platform.Config, o *envOpts) { o.noServe = true } }
@@ -141,7 +147,11 @@ func Start(opts ...Option) (*Env, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	e := &Env{Prefix: prefix, RDB: db, cancel: cancel, done: make(chan error, 1)}
-	p, err := platform.New(ctx, cfg, Logger())
+	log := Logger()
+	if o.logTo != nil {
+		log = slog.New(slog.NewJSONHandler(o.logTo, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	p, err := platform.New(ctx, cfg, log)
 	if err != nil {
 		cancel()
 		releaseRedisDB(db)
