@@ -29,6 +29,21 @@ type AddressInput struct {
 	IsDefault   bool    `json:"is_default"`
 }
 
+// AddressUpdate replaces a saved address (PUT). The phone and the full
+// address are stored sealed and shown masked, so a client that did not
+// change them cannot send them back: left out or empty, each keeps its
+// saved value. Every other field is replaced.
+type AddressUpdate struct {
+	Label       string  `json:"label" validate:"max=32" doc:"家, 公司 ..."`
+	ContactName string  `json:"contact_name" validate:"required,max=64"`
+	Phone       string  `json:"phone" validate:"max=20" doc:"mainland mobile number; left out or empty: the saved number is kept"`
+	Address     string  `json:"address" validate:"omitempty,min=4,max=200" doc:"full address text; left out or empty: the saved address text is kept"`
+	District    string  `json:"district" validate:"max=64"`
+	Lat         float64 `json:"lat" validate:"required,gte=-90,lte=90"`
+	Lng         float64 `json:"lng" validate:"required,gte=-180,lte=180"`
+	IsDefault   bool    `json:"is_default" doc:"true makes it the default; false keeps a default a default (choose another to move it)"`
+}
+
 func (s *Service) sealAddress(in AddressInput, a *Address) error {
 	phone, ok := pii.NormalizePhone(in.Phone)
 	if !ok {
@@ -134,9 +149,11 @@ func (s *Service) CreateAddress(ctx context.Context, in AddressInput) (Address, 
 	return addr, err
 }
 
-// UpdateAddress replaces one of the customer's addresses. Orders keep the
+// UpdateAddress replaces one of the customer's addresses; a phone or
+// address text left empty keeps the saved one (opened and sealed again
+// under the active key, so the row's key id stays true). Orders keep the
 // copy they were booked with.
-func (s *Service) UpdateAddress(ctx context.Context, id int64, in AddressInput) (Address, error) {
+func (s *Service) UpdateAddress(ctx context.Context, id int64, in AddressUpdate) (Address, error) {
 	a, err := customer(ctx)
 	if err != nil {
 		return Address{}, err
@@ -147,14 +164,52 @@ func (s *Service) UpdateAddress(ctx context.Context, id int64, in AddressInput) 
 		if err != nil {
 			return err
 		}
+		full := AddressInput{Label: in.Label, ContactName: in.ContactName, Phone: strings.TrimSpace(in.Phone), Address: strings.TrimSpace(in.Address),
+			District: in.District, Lat: in.Lat, Lng: in.Lng, IsDefault: in.IsDefault}
+		if full.Phone == "" {
+			if full.Phone, err = s.box.Open(addr.PhoneEnc); err != nil {
+				return fmt.Errorf("open phone of address %d: %w", addr.ID, err)
+			}
+		}
+		if full.Address == "" {
+			if full.Address, err = s.box.Open(addr.AddressEnc); err != nil {
+				return fmt.Errorf("open address %d: %w", addr.ID, err)
+			}
+		}
 		wasDefault := addr.IsDefault
-		if err := s.sealAddress(in, &addr); err != nil {
+		if err := s.sealAddress(full, &addr); err != nil {
 			return err
 		}
 		addr.IsDefault = addr.IsDefault || wasDefault // unset a default by choosing another
 		addr.UpdatedAt = s.now()
 		if err := tenants.DB(ctx).Save(&addr).Error; err != nil {
 			return err
+		}
+		out = addr
+		return s.onlyDefault(ctx, addr)
+	})
+	return out, err
+}
+
+// SetDefaultAddress makes one of the customer's addresses the default and
+// changes nothing else.
+func (s *Service) SetDefaultAddress(ctx context.Context, id int64) (Address, error) {
+	a, err := customer(ctx)
+	if err != nil {
+		return Address{}, err
+	}
+	var out Address
+	err = tenants.WithTx(ctx, func(ctx context.Context) error {
+		addr, err := s.ownAddress(ctx, a.AccountID, id)
+		if err != nil {
+			return err
+		}
+		if !addr.IsDefault {
+			addr.IsDefault, addr.UpdatedAt = true, s.now()
+			if err := tenants.DB(ctx).Model(&Address{}).Where("id = ?", addr.ID).
+				Updates(map[string]any{"is_default": true, "updated_at": addr.UpdatedAt}).Error; err != nil {
+				return err
+			}
 		}
 		out = addr
 		return s.onlyDefault(ctx, addr)

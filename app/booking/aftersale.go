@@ -362,9 +362,10 @@ func (s *Service) closeCase(ctx context.Context, orderID int64, a app.Actor, dec
 
 // AfterSaleQuery filters cases.
 type AfterSaleQuery struct {
-	Status string `query:"status" doc:"open, replied, arbitrating or closed; empty for all"`
-	Cursor string `query:"cursor"`
-	Limit  int    `query:"limit"`
+	Status  string `query:"status" doc:"open, replied, arbitrating or closed; empty for all"`
+	OrderID int64  `query:"order_id" validate:"gte=0" doc:"the case of one order (at most one); 0 for all"`
+	Cursor  string `query:"cursor"`
+	Limit   int    `query:"limit"`
 }
 
 // ListAfterSales lists the cases the actor may see, newest first: a
@@ -396,6 +397,12 @@ func (s *Service) ListAfterSales(ctx context.Context, f AfterSaleQuery) (app.Lis
 			return app.List[AfterSaleView]{}, app.Invalid("status", "open, replied, arbitrating or closed")
 		}
 		q = q.Where("status = ?", f.Status)
+	}
+	if f.OrderID < 0 {
+		return app.List[AfterSaleView]{}, app.Invalid("order_id", "must be >= 0")
+	}
+	if f.OrderID > 0 {
+		q = q.Where("order_id = ?", f.OrderID)
 	}
 	var cur idCursor
 	if err := app.DecodeCursor(f.Cursor, &cur); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -79,80 +80,90 @@ func orderNo(code string, now time.Time, loc *time.Location) string {
 	return fmt.Sprintf("%s%s%06d", strings.ToUpper(code), now.In(loc).Format("0601021504"), binary.BigEndian.Uint64(b[:])%1000000)
 }
 
-// Book places an order for the signed-in customer: it checks the item, the
-// merchant, the time, the address and the chosen staff member, prices the
-// order on the server, and in one transaction writes the order, reserves
-// the staff member's time (when one was chosen), schedules the expiry of
-// the unpaid order and tells the customer.
-func (s *Service) Book(ctx context.Context, in BookInput) (OrderView, error) {
+// plan is a booking checked against every rule and priced at list price,
+// before anything is written: what Book writes and Quote answers.
+type plan struct {
+	a        app.Actor
+	c        *tenants.City
+	set      Settings
+	base     Order // the order to write: no discount, number or id yet
+	couponID int64 // the coupon the customer chose (0: pick the best)
+	deadline time.Time
+}
+
+// check applies every rule a booking must pass, in the order Book always
+// applied them, so Quote and Book refuse with the same errors: the city
+// takes bookings, the time, the item and its merchant, the opening hours,
+// the customer's address and the merchant's area, the chosen staff member.
+func (s *Service) check(ctx context.Context, in BookInput) (plan, error) {
 	a, err := customer(ctx)
 	if err != nil {
-		return OrderView{}, err
+		return plan{}, err
 	}
 	c, err := tenants.MustCity(ctx)
 	if err != nil {
-		return OrderView{}, err
+		return plan{}, err
 	}
 	if c.BookingsPaused {
-		return OrderView{}, ErrBookingsPaused
+		return plan{}, ErrBookingsPaused
 	}
 	if len([]rune(in.Requirements)) > 500 {
-		return OrderView{}, app.Invalid("requirements", "at most 500 characters")
+		return plan{}, app.Invalid("requirements", "at most 500 characters")
 	}
 	set, err := s.Settings(ctx)
 	if err != nil {
-		return OrderView{}, err
+		return plan{}, err
 	}
 	start, err := ParseSlot(in.SlotStart, c.Loc)
 	if err != nil {
-		return OrderView{}, err
+		return plan{}, err
 	}
 	now := s.now()
 	if err := checkSlot(start, now, set, c.Loc); err != nil {
-		return OrderView{}, err
+		return plan{}, err
 	}
 	item, err := s.cat.Item(ctx, in.ServiceItemID)
 	if err != nil {
 		if notFound(err) {
-			return OrderView{}, ErrItemUnavailable
+			return plan{}, ErrItemUnavailable
 		}
-		return OrderView{}, err
+		return plan{}, err
 	}
 	if item.Status != itemOn || item.DurationMin <= 0 || (item.PriceModel != PriceFixed && item.PriceModel != PriceDeposit) {
-		return OrderView{}, ErrItemUnavailable
+		return plan{}, ErrItemUnavailable
 	}
 	m, err := s.mer.Get(ctx, item.MerchantID)
 	if err != nil {
 		if notFound(err) {
-			return OrderView{}, ErrMerchantUnavailable
+			return plan{}, ErrMerchantUnavailable
 		}
-		return OrderView{}, err
+		return plan{}, err
 	}
 	if m.Status != merchantActive {
-		return OrderView{}, ErrMerchantUnavailable
+		return plan{}, ErrMerchantUnavailable
 	}
 	if err := openAt(m, start, item.DurationMin, c.Loc); err != nil {
-		return OrderView{}, err
+		return plan{}, err
 	}
 	addr, err := s.ownAddress(ctx, a.AccountID, in.AddressID)
 	if err != nil {
-		return OrderView{}, err
+		return plan{}, err
 	}
 	p := geo.Point{Lat: addr.Lat, Lng: addr.Lng}
 	if area := areaOf(item, m); !area.Contains(p) {
-		return OrderView{}, outOfArea(area, p)
+		return plan{}, outOfArea(area, p)
 	}
 	var st StaffMember
 	if in.StaffID != 0 {
 		st, err = s.staff.Get(ctx, in.StaffID)
 		if err != nil {
 			if notFound(err) {
-				return OrderView{}, ErrStaffUnavailable
+				return plan{}, ErrStaffUnavailable
 			}
-			return OrderView{}, err
+			return plan{}, err
 		}
 		if err := s.checkStaff(ctx, st, item, start, item.DurationMin, c.Loc); err != nil {
-			return OrderView{}, err
+			return plan{}, err
 		}
 	}
 	deadline := now.Add(set.PaymentTimeout)
@@ -165,24 +176,50 @@ func (s *Service) Book(ctx context.Context, in BookInput) (OrderView, error) {
 	if item.PriceModel == PriceDeposit {
 		base.PriceMaxFen, base.DepositFen = max(item.PriceMaxFen, item.PriceFen), item.DepositFen
 		if base.DepositFen <= 0 {
-			return OrderView{}, ErrItemUnavailable
+			return plan{}, ErrItemUnavailable
 		}
 	} else if item.PriceFen <= 0 {
-		return OrderView{}, ErrItemUnavailable
+		return plan{}, ErrItemUnavailable
 	}
+	return plan{a: a, c: c, set: set, base: base, couponID: in.CouponID, deadline: deadline}, nil
+}
+
+// priceInput is what the coupon of an order is judged on.
+func (p plan) priceInput(o Order) PriceInput {
+	return PriceInput{CustomerID: p.a.AccountID, MerchantID: o.MerchantID, ItemID: o.ServiceItemID, CategoryCode: o.CategoryCode,
+		PriceModel: o.PriceModel, PriceFen: o.PriceFen, CouponID: p.couponID, SlotStart: o.SlotStart}
+}
+
+// applyDiscount sets an order's discount, coupon and total from what the
+// pricer answered.
+func applyDiscount(o *Order, disc, couponID int64) {
+	o.DiscountFen, o.CouponID = clampDiscount(*o, disc), couponID
+	if o.PriceModel == PriceFixed {
+		o.TotalFen = o.PriceFen - o.DiscountFen
+	}
+}
+
+// Book places an order for the signed-in customer: it checks the item, the
+// merchant, the time, the address and the chosen staff member, prices the
+// order on the server, and in one transaction writes the order, reserves
+// the staff member's time (when one was chosen), schedules the expiry of
+// the unpaid order and tells the customer.
+func (s *Service) Book(ctx context.Context, in BookInput) (OrderView, error) {
+	p, err := s.check(ctx, in)
+	if err != nil {
+		return OrderView{}, err
+	}
+	a, c, set, deadline := p.a, p.c, p.set, p.deadline
+	now := p.base.CreatedAt
 	pricer, _, _ := s.hooks()
 	var o Order
 	err = tenants.WithTx(ctx, func(ctx context.Context) error {
-		o = base // WithTx may run this again after a deadlock: start afresh
-		disc, couponID, err := pricer.Discount(ctx, PriceInput{CustomerID: a.AccountID, MerchantID: o.MerchantID, ItemID: o.ServiceItemID,
-			CategoryCode: o.CategoryCode, PriceModel: o.PriceModel, PriceFen: o.PriceFen, CouponID: in.CouponID, SlotStart: start})
+		o = p.base // WithTx may run this again after a deadlock: start afresh
+		disc, couponID, err := pricer.Discount(ctx, p.priceInput(o))
 		if err != nil {
 			return err
 		}
-		o.DiscountFen, o.CouponID = clampDiscount(o, disc), couponID
-		if o.PriceModel == PriceFixed {
-			o.TotalFen = o.PriceFen - o.DiscountFen
-		}
+		applyDiscount(&o, disc, couponID)
 		if err := s.insertOrder(ctx, &o, c); err != nil {
 			return err
 		}
@@ -208,7 +245,94 @@ func (s *Service) Book(ctx context.Context, in BookInput) (OrderView, error) {
 	if err != nil {
 		return OrderView{}, slotTaken(err)
 	}
-	return view(o, c), nil
+	return s.viewOne(ctx, o)
+}
+
+// Quote is what a booking would cost, answered before booking.
+type Quote struct {
+	ServiceItemID     int64     `json:"service_item_id"`
+	MerchantID        int64     `json:"merchant_id"`
+	StaffID           int64     `json:"staff_id" doc:"the chosen staff member; 0: dispatch picks one after payment"`
+	Title             string    `json:"title"`
+	SlotStart         time.Time `json:"slot_start"`
+	SlotEnd           time.Time `json:"slot_end"`
+	TimeZone          string    `json:"time_zone"`
+	SlotLocal         string    `json:"slot_local" doc:"city time, 2006-01-02 15:04"`
+	SlotEndLocal      string    `json:"slot_end_local"`
+	DurationMin       int       `json:"duration_min"`
+	PriceModel        string    `json:"price_model" doc:"fixed | deposit"`
+	PriceFen          int64     `json:"price_fen" doc:"list price (fixed) or the range's lower bound (deposit)"`
+	PriceMaxFen       int64     `json:"price_max_fen" doc:"deposit: the range's upper bound; 0 for a fixed price"`
+	DiscountFen       int64     `json:"discount_fen"`
+	CouponID          int64     `json:"coupon_id" doc:"the customer's coupon (customer_coupons.id) the booking would use: the chosen one, else the best that applies; 0: none"`
+	TotalFen          int64     `json:"total_fen" doc:"as the order would carry it: price less discount for a fixed price; 0 for a deposit item until the final price is known"`
+	TotalMinFen       int64     `json:"total_min_fen" doc:"the least the customer pays in all (fixed: total_fen; deposit: the lower bound less the discount)"`
+	TotalMaxFen       int64     `json:"total_max_fen" doc:"the most the customer pays in all (fixed: total_fen; deposit: the upper bound less the discount)"`
+	DepositFen        int64     `json:"deposit_fen"`
+	PayableKind       string    `json:"payable_kind" doc:"full | deposit: what is paid right after booking"`
+	PayableNowFen     int64     `json:"payable_now_fen"`
+	PaymentTimeoutMin int       `json:"payment_timeout_min" doc:"minutes to pay after booking"`
+}
+
+// errQuoteOnly rolls back the transaction a Pricer without Quote is asked in.
+var errQuoteOnly = errors.New("quote: roll back")
+
+// Quote answers what Book would do with the same input without writing,
+// reserving or marking anything: every check Book makes, with the same
+// errors (a chosen staff member's time already reserved is ErrSlotTaken),
+// and the price the order would get, coupon included. A booking a moment
+// later can still lose the time or the coupon to someone faster.
+func (s *Service) Quote(ctx context.Context, in BookInput) (Quote, error) {
+	p, err := s.check(ctx, in)
+	if err != nil {
+		return Quote{}, err
+	}
+	o := p.base
+	if o.StaffID != 0 {
+		var n int64
+		if err := tenants.DB(ctx).Model(&Slot{}).Where("staff_id = ? AND slot_start IN ?", o.StaffID, units(o.SlotStart, o.DurationMin)).
+			Count(&n).Error; err != nil {
+			return Quote{}, fmt.Errorf("reservations of staff %d: %w", o.StaffID, err)
+		}
+		if n > 0 {
+			return Quote{}, ErrSlotTaken
+		}
+	}
+	pricer, _, _ := s.hooks()
+	disc, couponID, err := quoteDiscount(ctx, pricer, p.priceInput(o))
+	if err != nil {
+		return Quote{}, err
+	}
+	applyDiscount(&o, disc, couponID)
+	q := Quote{ServiceItemID: o.ServiceItemID, MerchantID: o.MerchantID, StaffID: o.StaffID, Title: o.Title, SlotStart: o.SlotStart,
+		SlotEnd: o.SlotEnd, TimeZone: p.c.Zone, SlotLocal: localText(o.SlotStart, p.c.Loc), SlotEndLocal: localText(o.SlotEnd, p.c.Loc),
+		DurationMin: o.DurationMin, PriceModel: o.PriceModel, PriceFen: o.PriceFen, PriceMaxFen: o.PriceMaxFen, DiscountFen: o.DiscountFen,
+		CouponID: o.CouponID, TotalFen: o.TotalFen, TotalMinFen: o.TotalFen, TotalMaxFen: o.TotalFen, DepositFen: o.DepositFen,
+		PaymentTimeoutMin: int(p.set.PaymentTimeout / time.Minute)}
+	if o.PriceModel == PriceDeposit {
+		q.TotalMinFen, q.TotalMaxFen = o.PriceFen-o.DiscountFen, o.PriceMaxFen-o.DiscountFen
+	}
+	q.PayableKind, q.PayableNowFen = payable(o)
+	return q, nil
+}
+
+// quoteDiscount asks the pricer what it would take off, changing nothing.
+func quoteDiscount(ctx context.Context, pricer Pricer, in PriceInput) (int64, int64, error) {
+	if q, ok := pricer.(Quoter); ok {
+		return q.Quote(ctx, in)
+	}
+	var disc, couponID int64
+	err := tenants.WithTx(ctx, func(ctx context.Context) error {
+		var err error
+		if disc, couponID, err = pricer.Discount(ctx, in); err != nil {
+			return err
+		}
+		return errQuoteOnly
+	})
+	if errors.Is(err, errQuoteOnly) {
+		return disc, couponID, nil
+	}
+	return 0, 0, err
 }
 
 // clampDiscount keeps a coupon from making an order free (gateways take no

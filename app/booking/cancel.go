@@ -47,15 +47,11 @@ func (s *Service) Cancel(ctx context.Context, orderID int64, in CancelInput) (Or
 	if err != nil {
 		return OrderView{}, err
 	}
-	c, err := tenants.MustCity(ctx)
-	if err != nil {
-		return OrderView{}, err
-	}
 	o, err := s.cancel(ctx, orderID, a, in.Reason)
 	if err != nil {
 		return OrderView{}, err
 	}
-	return view(o, c), nil
+	return s.viewOne(ctx, o)
 }
 
 func (s *Service) cancel(ctx context.Context, orderID int64, a app.Actor, reason string) (Order, error) {

@@ -36,6 +36,15 @@ type Pricer interface {
 	Discount(ctx context.Context, in PriceInput) (discountFen int64, couponID int64, err error)
 }
 
+// Quoter, when the Pricer implements it, answers what Discount would give
+// for the same input without writing or locking anything: the coupon it
+// would pick (or the chosen one, with the same refusals) and its discount.
+// POST /v1/orders/quote uses it. A Pricer without it is asked through
+// Discount in a transaction that is always rolled back.
+type Quoter interface {
+	Quote(ctx context.Context, in PriceInput) (discountFen int64, couponID int64, err error)
+}
+
 // CouponReleaser gives a coupon back when its order is cancelled or
 // expires; it runs inside that transaction. A Pricer may implement it.
 type CouponReleaser interface {
@@ -107,3 +116,5 @@ func (s *Service) staffChanged(ctx context.Context, o Order, event string, previ
 type noDiscount struct{}
 
 func (noDiscount) Discount(context.Context, PriceInput) (int64, int64, error) { return 0, 0, nil }
+
+func (noDiscount) Quote(context.Context, PriceInput) (int64, int64, error) { return 0, 0, nil }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -36,11 +37,7 @@ func (s *Service) jobView(ctx context.Context, o Order, err error) (OrderView, e
 	if err != nil {
 		return OrderView{}, err
 	}
-	c, err := tenants.MustCity(ctx)
-	if err != nil {
-		return OrderView{}, err
-	}
-	return view(o, c), nil
+	return s.viewOne(ctx, o)
 }
 
 // Depart marks the job on the way; the customer is told.
@@ -80,8 +77,11 @@ func (s *Service) Arrive(ctx context.Context, orderID int64, at Position) (Order
 	}
 	o, err := s.staffStep(ctx, orderID, a, EvArrive, "", func(ctx context.Context, o *Order) (string, error) {
 		if d := geo.Distance(p, geo.Point{Lat: o.Lat, Lng: o.Lng}); d > set.ArriveMaxM {
-			return "", ErrFarFromAddress.WithMessage("you are %d m from the service address; check in within %d m of it",
-				int(math.Round(d)), int(set.ArriveMaxM))
+			dm, allowed := int(math.Round(d)), int(set.ArriveMaxM)
+			e := ErrFarFromAddress.WithMessage("you are %d m from the service address; check in within %d m of it", dm, allowed)
+			// Clients read the figures, not the text.
+			e.Fields = map[string]string{"distance_m": strconv.Itoa(dm), "allowed_m": strconv.Itoa(allowed)}
+			return "", e
 		}
 		now := s.now()
 		o.ArrivedAt = &now
@@ -176,7 +176,7 @@ func (s *Service) tellCustomerAboutStaff(ctx context.Context, o *Order, template
 
 // JobQuery filters a staff member's jobs.
 type JobQuery struct {
-	Status string `query:"status" doc:"one order state; empty: the open jobs (assigned to awaiting_balance); all: every job"`
+	Status string `query:"status" doc:"order states, comma-separated; empty: the open jobs (assigned to awaiting_balance); all: every job"`
 	Cursor string `query:"cursor"`
 	Limit  int    `query:"limit"`
 }
@@ -198,20 +198,15 @@ func (s *Service) ListJobs(ctx context.Context, f JobQuery) (app.List[OrderView]
 	if err != nil {
 		return app.List[OrderView]{}, err
 	}
-	c, err := tenants.MustCity(ctx)
-	if err != nil {
-		return app.List[OrderView]{}, err
-	}
 	q := tenants.DB(ctx).Model(&Order{}).Where("staff_id = ?", a.StaffID)
 	switch f.Status {
 	case "":
 		q = q.Where("status IN ?", openJob)
 	case "all":
 	default:
-		if err := checkStatus(f.Status); err != nil {
+		if q, err = byStatus(q, f.Status); err != nil {
 			return app.List[OrderView]{}, err
 		}
-		q = q.Where("status = ?", f.Status)
 	}
 	var cur jobCursor
 	if err := app.DecodeCursor(f.Cursor, &cur); err != nil {
@@ -226,13 +221,13 @@ func (s *Service) ListJobs(ctx context.Context, f JobQuery) (app.List[OrderView]
 	if err := q.Order("slot_start, id").Limit(n + 1).Find(&rows).Error; err != nil {
 		return app.List[OrderView]{}, err
 	}
-	out := app.List[OrderView]{Items: []OrderView{}}
-	for i, o := range rows {
-		if i == n {
-			out.NextCursor = app.EncodeCursor(jobCursor{At: rows[n-1].SlotStart, ID: rows[n-1].ID})
-			break
-		}
-		out.Items = append(out.Items, view(o, c))
+	out := app.List[OrderView]{}
+	if len(rows) > n {
+		out.NextCursor = app.EncodeCursor(jobCursor{At: rows[n-1].SlotStart, ID: rows[n-1].ID})
+		rows = rows[:n]
+	}
+	if out.Items, err = s.views(ctx, rows); err != nil {
+		return app.List[OrderView]{}, err
 	}
 	return out, nil
 }
@@ -252,10 +247,6 @@ func (s *Service) Job(ctx context.Context, orderID int64) (JobView, error) {
 	if err != nil {
 		return JobView{}, err
 	}
-	c, err := tenants.MustCity(ctx)
-	if err != nil {
-		return JobView{}, err
-	}
 	o, err := s.Get(ctx, orderID)
 	if err != nil {
 		return JobView{}, err
@@ -263,7 +254,11 @@ func (s *Service) Job(ctx context.Context, orderID int64) (JobView, error) {
 	if o.StaffID != a.StaffID {
 		return JobView{}, ErrOrderNotFound
 	}
-	out := JobView{OrderView: view(o, c)}
+	v, err := s.viewOne(ctx, o)
+	if err != nil {
+		return JobView{}, err
+	}
+	out := JobView{OrderView: v}
 	if !slices.Contains(revealed, o.Status) {
 		return out, nil
 	}

@@ -2,7 +2,9 @@ package booking
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -25,6 +27,12 @@ type OrderView struct {
 	CreatedLocal     string `json:"created_local"`
 	PayDeadlineLocal string `json:"pay_deadline_local,omitempty"`
 	CompletedLocal   string `json:"completed_local,omitempty"`
+	MerchantName     string `json:"merchant_name"`
+	ServicePhotoURL  string `json:"service_photo_url" doc:"the service's first photo; empty when it has none"`
+	StaffName        string `json:"staff_name" doc:"the staff member's display name once one is chosen or assigned; empty before"`
+	StaffPhotoURL    string `json:"staff_photo_url" doc:"the staff member's photo, when one is chosen or assigned and has one"`
+	AfterSaleID      int64  `json:"aftersale_id" doc:"the order's after-sales case; 0 when none"`
+	AfterSaleStatus  string `json:"aftersale_status" doc:"open, replied, arbitrating or closed; empty when there is no case"`
 }
 
 func view(o Order, c *tenants.City) OrderView {
@@ -41,6 +49,86 @@ func view(o Order, c *tenants.City) OrderView {
 		v.FinishPhotos = []string{}
 	}
 	return v
+}
+
+// orderExtras is what an order's view shows from beside its own row: its
+// after-sales case, its staff member, its service's photo, its merchant.
+type orderExtras struct {
+	OrderID         int64
+	AfterSaleID     int64
+	AfterSaleStatus string
+	StaffName       string
+	StaffPhoto      string
+	ItemPhotos      string
+	MerchantName    string
+}
+
+// views turns orders into their views, reading what they show from other
+// tables in ONE query for the whole list (orders of ctx's city).
+func (s *Service) views(ctx context.Context, orders []Order) ([]OrderView, error) {
+	c, err := tenants.MustCity(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]OrderView, len(orders))
+	if len(orders) == 0 {
+		return out, nil
+	}
+	ids := make([]int64, len(orders))
+	for i, o := range orders {
+		ids[i] = o.ID
+	}
+	var rows []orderExtras
+	err = tenants.DB(ctx).Raw("SELECT o.id AS order_id, COALESCE(a.id, 0) AS after_sale_id, COALESCE(a.status, '') AS after_sale_status,"+
+		" COALESCE(st.display_name, '') AS staff_name, COALESCE(st.photo_url, '') AS staff_photo,"+
+		" COALESCE(i.photos, '') AS item_photos, COALESCE(m.name, '') AS merchant_name"+
+		" FROM "+tenants.Table(ctx, "orders")+" AS o"+
+		" LEFT JOIN "+tenants.Table(ctx, "aftersales")+" AS a ON a.order_id = o.id"+
+		" LEFT JOIN "+tenants.Table(ctx, "staff")+" AS st ON st.id = o.staff_id"+
+		" LEFT JOIN "+tenants.Table(ctx, "service_items")+" AS i ON i.id = o.service_item_id"+
+		" LEFT JOIN "+tenants.Table(ctx, "merchants")+" AS m ON m.id = o.merchant_id"+
+		" WHERE o.id IN ?", ids).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("order views: %w", err)
+	}
+	byID := make(map[int64]orderExtras, len(rows))
+	for _, r := range rows {
+		byID[r.OrderID] = r
+	}
+	for i, o := range orders {
+		v := view(o, c)
+		x := byID[o.ID]
+		v.MerchantName, v.ServicePhotoURL = x.MerchantName, firstPhoto(x.ItemPhotos)
+		v.AfterSaleID, v.AfterSaleStatus = x.AfterSaleID, x.AfterSaleStatus
+		if o.StaffID != 0 {
+			v.StaffName, v.StaffPhotoURL = x.StaffName, x.StaffPhoto
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
+// viewOne is views for a single order.
+func (s *Service) viewOne(ctx context.Context, o Order) (OrderView, error) {
+	vs, err := s.views(ctx, []Order{o})
+	if err != nil {
+		return OrderView{}, err
+	}
+	return vs[0], nil
+}
+
+// firstPhoto is the first URL of a JSON list of photos ("" when none).
+func firstPhoto(list string) string {
+	var photos []string
+	if list == "" || json.Unmarshal([]byte(list), &photos) != nil {
+		return ""
+	}
+	for _, p := range photos {
+		if p = strings.TrimSpace(p); p != "" {
+			return p
+		}
+	}
+	return ""
 }
 
 // Payment kinds.
@@ -83,10 +171,6 @@ func (s *Service) OrderFor(ctx context.Context, id int64) (OrderView, error) {
 	if err != nil {
 		return OrderView{}, err
 	}
-	c, err := tenants.MustCity(ctx)
-	if err != nil {
-		return OrderView{}, err
-	}
 	o, err := s.Get(ctx, id)
 	if err != nil {
 		return OrderView{}, err
@@ -94,7 +178,7 @@ func (s *Service) OrderFor(ctx context.Context, id int64) (OrderView, error) {
 	if _, err := partyOf(a, &o); err != nil {
 		return OrderView{}, err
 	}
-	return view(o, c), nil
+	return s.viewOne(ctx, o)
 }
 
 // EventView is a history row with the city's local time.
@@ -123,14 +207,14 @@ func (s *Service) Events(ctx context.Context, id int64) ([]EventView, error) {
 
 // OrderQuery filters a customer's orders.
 type OrderQuery struct {
-	Status string `query:"status" doc:"one order state, or empty for all"`
+	Status string `query:"status" doc:"order states, comma-separated (pending_payment,dispatching); empty for all"`
 	Cursor string `query:"cursor"`
 	Limit  int    `query:"limit"`
 }
 
 // MerchantOrderQuery filters a merchant's orders.
 type MerchantOrderQuery struct {
-	Status string `query:"status"`
+	Status string `query:"status" doc:"order states, comma-separated; empty for all"`
 	From   string `query:"from" doc:"slot start on or after: RFC 3339 or a city date YYYY-MM-DD"`
 	To     string `query:"to" doc:"slot start before: RFC 3339 or a city date YYYY-MM-DD (that whole day included)"`
 	Cursor string `query:"cursor"`
@@ -139,7 +223,7 @@ type MerchantOrderQuery struct {
 
 // CityOrderQuery filters a city's orders.
 type CityOrderQuery struct {
-	Status     string `query:"status"`
+	Status     string `query:"status" doc:"order states, comma-separated; empty for all"`
 	MerchantID int64  `query:"merchant_id"`
 	From       string `query:"from" doc:"slot start on or after: RFC 3339 or a city date YYYY-MM-DD"`
 	To         string `query:"to" doc:"slot start before: RFC 3339 or a city date YYYY-MM-DD (that whole day included)"`
@@ -148,11 +232,36 @@ type CityOrderQuery struct {
 	Limit      int    `query:"limit"`
 }
 
-func checkStatus(st string) error {
-	if st != "" && !slices.Contains(States, st) {
-		return app.Invalid("status", "one of "+strings.Join(States, ", "))
+// statuses reads a status filter: order states separated by commas (empty
+// parts are skipped, repeats count once); nil means no filter.
+func statuses(v string) ([]string, error) {
+	var out []string
+	for _, st := range strings.Split(v, ",") {
+		st = strings.TrimSpace(st)
+		if st == "" || slices.Contains(out, st) {
+			continue
+		}
+		if !slices.Contains(States, st) {
+			return nil, app.Invalid("status", "order states separated by commas, each one of "+strings.Join(States, ", "))
+		}
+		out = append(out, st)
 	}
-	return nil
+	return out, nil
+}
+
+// byStatus narrows q to the states of a status filter.
+func byStatus(q *gorm.DB, v string) (*gorm.DB, error) {
+	sts, err := statuses(v)
+	if err != nil {
+		return nil, err
+	}
+	switch len(sts) {
+	case 0:
+		return q, nil
+	case 1:
+		return q.Where("status = ?", sts[0]), nil
+	}
+	return q.Where("status IN ?", sts), nil
 }
 
 // bound reads a from/to filter: RFC 3339, or a city date (from: its start;
@@ -179,11 +288,7 @@ type idCursor struct {
 }
 
 // pageByID runs q newest first from the cursor and returns one page.
-func pageByID(ctx context.Context, q *gorm.DB, p app.Page) (app.List[OrderView], error) {
-	c, err := tenants.MustCity(ctx)
-	if err != nil {
-		return app.List[OrderView]{}, err
-	}
+func (s *Service) pageByID(ctx context.Context, q *gorm.DB, p app.Page) (app.List[OrderView], error) {
 	var cur idCursor
 	if err := app.DecodeCursor(p.Cursor, &cur); err != nil {
 		return app.List[OrderView]{}, err
@@ -196,14 +301,16 @@ func pageByID(ctx context.Context, q *gorm.DB, p app.Page) (app.List[OrderView],
 	if err := q.Order("id DESC").Limit(n + 1).Find(&rows).Error; err != nil {
 		return app.List[OrderView]{}, err
 	}
-	out := app.List[OrderView]{Items: make([]OrderView, 0, min(len(rows), n))}
-	for i, o := range rows {
-		if i == n {
-			out.NextCursor = app.EncodeCursor(idCursor{ID: rows[n-1].ID})
-			break
-		}
-		out.Items = append(out.Items, view(o, c))
+	out := app.List[OrderView]{}
+	if len(rows) > n {
+		out.NextCursor = app.EncodeCursor(idCursor{ID: rows[n-1].ID})
+		rows = rows[:n]
 	}
+	items, err := s.views(ctx, rows)
+	if err != nil {
+		return app.List[OrderView]{}, err
+	}
+	out.Items = items
 	return out, nil
 }
 
@@ -214,14 +321,11 @@ func (s *Service) ListOrders(ctx context.Context, f OrderQuery) (app.List[OrderV
 	if err != nil {
 		return app.List[OrderView]{}, err
 	}
-	if err := checkStatus(f.Status); err != nil {
+	q, err := byStatus(tenants.DB(ctx).Model(&Order{}).Where("customer_id = ?", a.AccountID), f.Status)
+	if err != nil {
 		return app.List[OrderView]{}, err
 	}
-	q := tenants.DB(ctx).Model(&Order{}).Where("customer_id = ?", a.AccountID)
-	if f.Status != "" {
-		q = q.Where("status = ?", f.Status)
-	}
-	return pageByID(ctx, q, app.Page{Cursor: f.Cursor, Limit: f.Limit})
+	return s.pageByID(ctx, q, app.Page{Cursor: f.Cursor, Limit: f.Limit})
 }
 
 // ListMerchantOrders lists the orders of the merchant the actor works for.
@@ -237,7 +341,7 @@ func (s *Service) ListMerchantOrders(ctx context.Context, f MerchantOrderQuery) 
 	if err != nil {
 		return app.List[OrderView]{}, err
 	}
-	return pageByID(ctx, q.Where("merchant_id = ?", a.MerchantID), app.Page{Cursor: f.Cursor, Limit: f.Limit})
+	return s.pageByID(ctx, q.Where("merchant_id = ?", a.MerchantID), app.Page{Cursor: f.Cursor, Limit: f.Limit})
 }
 
 // ListCityOrders lists every order of ctx's city (city back office).
@@ -255,7 +359,7 @@ func (s *Service) ListCityOrders(ctx context.Context, f CityOrderQuery) (app.Lis
 		}
 		q = q.Where("order_no LIKE ?", v+"%")
 	}
-	return pageByID(ctx, q, app.Page{Cursor: f.Cursor, Limit: f.Limit})
+	return s.pageByID(ctx, q, app.Page{Cursor: f.Cursor, Limit: f.Limit})
 }
 
 func filtered(ctx context.Context, status, from, to string) (*gorm.DB, error) {
@@ -263,12 +367,9 @@ func filtered(ctx context.Context, status, from, to string) (*gorm.DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := checkStatus(status); err != nil {
+	q, err := byStatus(tenants.DB(ctx).Model(&Order{}), status)
+	if err != nil {
 		return nil, err
-	}
-	q := tenants.DB(ctx).Model(&Order{})
-	if status != "" {
-		q = q.Where("status = ?", status)
 	}
 	f, err := bound("from", from, c.Loc, false)
 	if err != nil {

@@ -143,3 +143,38 @@ func (s *Service) SetSetting(ctx context.Context, name string, value float64, by
 	row := settingRow{Name: name, Value: string(b), UpdatedAt: s.now(), UpdatedBy: by}
 	return tenants.DB(ctx).Save(&row).Error
 }
+
+// Rules are a city's booking rules as customers and staff apps read them:
+// the effective values (the city's own, else HQ's default, else the
+// built-in one).
+type Rules struct {
+	City                string    `json:"city"`
+	TimeZone            string    `json:"time_zone"`
+	LeadTimeMin         float64   `json:"lead_time_min" doc:"the earliest start is this many minutes from now"`
+	MaxDaysAhead        float64   `json:"max_days_ahead" doc:"the latest start is this many days from now"`
+	PaymentTimeoutMin   float64   `json:"payment_timeout_min" doc:"minutes to pay after booking before the order expires"`
+	FreeCancelHours     float64   `json:"free_cancel_hours" doc:"a customer cancels free of charge until this many hours before the start"`
+	LateCancelFeeBPS    int64     `json:"late_cancel_fee_bps" doc:"fee for a later cancellation, basis points of what was paid"`
+	OnTheWayFeeBPS      int64     `json:"on_the_way_cancel_fee_bps" doc:"fee once the staff member has set off, basis points of what was paid"`
+	AfterSaleWindowDays float64   `json:"aftersale_window_days" doc:"after-sales service can be asked for this many days after completion"`
+	ArriveMaxDistanceM  float64   `json:"arrive_max_distance_m" doc:"staff check in within this many metres of the address"`
+	EarliestStart       time.Time `json:"earliest_start" doc:"now plus the lead time (UTC); slots start on the hour or half hour at or after it"`
+	LatestStart         time.Time `json:"latest_start" doc:"now plus the booking horizon (UTC)"`
+}
+
+// Rules answers ctx's city's effective booking rules (public).
+func (s *Service) Rules(ctx context.Context) (Rules, error) {
+	c, err := tenants.MustCity(ctx)
+	if err != nil {
+		return Rules{}, err
+	}
+	set, err := s.Settings(ctx)
+	if err != nil {
+		return Rules{}, err
+	}
+	now := s.now()
+	return Rules{City: c.Code, TimeZone: c.Zone, LeadTimeMin: set.LeadTime.Minutes(), MaxDaysAhead: set.MaxAhead.Hours() / 24,
+		PaymentTimeoutMin: set.PaymentTimeout.Minutes(), FreeCancelHours: set.FreeCancelBefore.Hours(), LateCancelFeeBPS: set.CancelFeeBPS,
+		OnTheWayFeeBPS: set.OnTheWayFeeBPS, AfterSaleWindowDays: set.AfterSaleWindow.Hours() / 24, ArriveMaxDistanceM: set.ArriveMaxM,
+		EarliestStart: now.Add(set.LeadTime), LatestStart: now.Add(set.MaxAhead)}, nil
+}

@@ -204,36 +204,177 @@ func (s *Service) FreeSlots(ctx context.Context, staffID, serviceID int64, date 
 	if len(off) > 0 {
 		return out, nil
 	}
-	from, to := max(h[0], st.WorkStartMin), min(h[1], st.WorkEndMin)
-	from = (from + 29) / 30 * 30
-	dayStart := day // local midnight
-	var taken []Slot
-	if err := tenants.DB(ctx).Where("staff_id = ? AND slot_start >= ? AND slot_start < ?", st.ID,
-		dayStart.Add(-24*time.Hour).UTC(), dayStart.Add(48*time.Hour).UTC()).Find(&taken).Error; err != nil {
+	slots, err := s.freeStarts(ctx, day, c.Loc, item.DurationMin, set, []shift{{staffID: st.ID, from: max(h[0], st.WorkStartMin), to: min(h[1], st.WorkEndMin)}})
+	if err != nil {
 		return out, err
 	}
-	busy := map[int64]bool{}
-	for _, t := range taken {
-		busy[t.SlotStart.Unix()] = true
-	}
+	out.Slots = slots
+	return out, nil
+}
+
+// shift is when one staff member can serve on a day: [from, to) in
+// minutes from local midnight, their working hours within the merchant's
+// opening hours.
+type shift struct {
+	staffID  int64
+	from, to int
+}
+
+// freeStarts lists the 30-minute start times on a local day (day is its
+// midnight in loc) at which at least one of the shifts can take a service
+// of durMin minutes: the whole service inside the shift, none of its
+// 30-minute units reserved, at least the lead time from now and at most the
+// booking horizon. The reservations of every shift's staff member are read
+// in ONE query.
+func (s *Service) freeStarts(ctx context.Context, day time.Time, loc *time.Location, durMin int, set Settings, shifts []shift) ([]FreeSlot, error) {
+	out := []FreeSlot{}
 	now := s.now()
-	for at := from; at+item.DurationMin <= to; at += 30 {
-		start := time.Date(day.Year(), day.Month(), day.Day(), at/60, at%60, 0, 0, c.Loc)
-		if start.Before(now.Add(set.LeadTime)) || start.After(now.Add(set.MaxAhead)) {
+	earliest, latest := now.Add(set.LeadTime), now.Add(set.MaxAhead)
+	dayEnd := day.AddDate(0, 0, 1)
+	if len(shifts) == 0 || durMin <= 0 || !dayEnd.After(earliest) || day.After(latest) {
+		return out, nil
+	}
+	ids := make([]int64, 0, len(shifts))
+	lo, hi := 24*60, 0
+	for _, sh := range shifts {
+		ids = append(ids, sh.staffID)
+		lo, hi = min(lo, sh.from), max(hi, sh.to)
+	}
+	var taken []Slot
+	if err := tenants.DB(ctx).Select("staff_id, slot_start").Where("staff_id IN ? AND slot_start >= ? AND slot_start < ?", ids,
+		day.UTC(), dayEnd.Add(time.Duration(durMin)*time.Minute).UTC()).Find(&taken).Error; err != nil {
+		return nil, fmt.Errorf("reservations: %w", err)
+	}
+	busy := make(map[int64]map[int64]bool, len(ids))
+	for _, t := range taken {
+		if busy[t.StaffID] == nil {
+			busy[t.StaffID] = map[int64]bool{}
+		}
+		busy[t.StaffID][t.SlotStart.Unix()] = true
+	}
+	free := func(staffID int64, us []time.Time) bool {
+		b := busy[staffID]
+		for _, u := range us {
+			if b[u.Unix()] {
+				return false
+			}
+		}
+		return true
+	}
+	for at := (lo + 29) / 30 * 30; at+durMin <= hi; at += 30 {
+		start := time.Date(day.Year(), day.Month(), day.Day(), at/60, at%60, 0, 0, loc)
+		if start.Before(earliest) || start.After(latest) {
 			continue
 		}
-		free := true
-		for _, u := range units(start, item.DurationMin) {
-			if busy[u.Unix()] {
-				free = false
+		us := units(start, durMin)
+		for _, sh := range shifts {
+			if at >= sh.from && at+durMin <= sh.to && free(sh.staffID, us) {
+				end := start.Add(time.Duration(durMin) * time.Minute)
+				out = append(out, FreeSlot{Start: start.UTC(), End: end.UTC(), StartLocal: start.Format("15:04"), EndLocal: end.Format("15:04")})
 				break
 			}
 		}
-		if !free {
+	}
+	return out, nil
+}
+
+// ServiceSlots is the answer of GET /v1/services/:id/slots.
+type ServiceSlots struct {
+	ServiceID   int64      `json:"service_id"`
+	MerchantID  int64      `json:"merchant_id"`
+	Date        string     `json:"date"`
+	TimeZone    string     `json:"time_zone"`
+	DurationMin int        `json:"duration_min"`
+	Slots       []FreeSlot `json:"slots"`
+}
+
+// staffHours is what availability reads of a staff member.
+type staffHours struct {
+	ID           int64
+	WorkStartMin int
+	WorkEndMin   int
+	WorkDays     int
+}
+
+// ServiceSlots lists the 30-minute start times on a local date at which a
+// service can be booked without choosing a staff member: at least one
+// active staff member of the item's merchant whose skills cover the item is
+// working, not on a day off and has none of the service's time reserved,
+// within the merchant's opening hours, the lead time and the booking
+// horizon. It reads the merchant's qualified staff, their days off and
+// their reservations with one query each, whatever their number.
+func (s *Service) ServiceSlots(ctx context.Context, serviceID int64, date string) (ServiceSlots, error) {
+	c, err := tenants.MustCity(ctx)
+	if err != nil {
+		return ServiceSlots{}, err
+	}
+	day, err := time.ParseInLocation(time.DateOnly, date, c.Loc)
+	if err != nil {
+		return ServiceSlots{}, app.Invalid("date", "YYYY-MM-DD")
+	}
+	out := ServiceSlots{ServiceID: serviceID, Date: date, TimeZone: c.Zone, Slots: []FreeSlot{}}
+	item, err := s.cat.Item(ctx, serviceID)
+	if err != nil {
+		if notFound(err) {
+			return out, app.NotFound("service")
+		}
+		return out, err
+	}
+	if item.Status != itemOn {
+		return out, app.NotFound("service")
+	}
+	out.MerchantID, out.DurationMin = item.MerchantID, item.DurationMin
+	m, err := s.mer.Get(ctx, item.MerchantID)
+	if err != nil {
+		if notFound(err) {
+			return out, nil
+		}
+		return out, err
+	}
+	wd := int(day.Weekday())
+	h, open := m.OpeningHours[wd]
+	if m.Status != merchantActive || !open || h[1] <= h[0] {
+		return out, nil
+	}
+	set, err := s.Settings(ctx)
+	if err != nil {
+		return out, err
+	}
+	var staff []staffHours
+	if err := tenants.DB(ctx).Raw("SELECT id, work_start_min, work_end_min, work_days FROM "+tenants.Table(ctx, "staff")+
+		" WHERE merchant_id = ? AND status = ? AND (skill_mask & ?) = ? ORDER BY id", item.MerchantID, staffActive, item.SkillMask, item.SkillMask).
+		Scan(&staff).Error; err != nil {
+		return out, fmt.Errorf("qualified staff: %w", err)
+	}
+	working := make([]int64, 0, len(staff))
+	for _, st := range staff {
+		if st.WorkDays&(1<<wd) != 0 {
+			working = append(working, st.ID)
+		}
+	}
+	if len(working) == 0 {
+		return out, nil
+	}
+	var off []int64
+	if err := tenants.DB(ctx).Raw("SELECT staff_id FROM "+tenants.Table(ctx, "staff_days_off")+" WHERE staff_id IN ? AND day = ?",
+		working, localDate(day, c.Loc).Format(time.DateOnly)).Scan(&off).Error; err != nil {
+		return out, fmt.Errorf("days off: %w", err)
+	}
+	isOff := make(map[int64]bool, len(off))
+	for _, id := range off {
+		isOff[id] = true
+	}
+	var shifts []shift
+	for _, st := range staff {
+		if st.WorkDays&(1<<wd) == 0 || isOff[st.ID] {
 			continue
 		}
-		end := start.Add(time.Duration(item.DurationMin) * time.Minute)
-		out.Slots = append(out.Slots, FreeSlot{Start: start.UTC(), End: end.UTC(), StartLocal: start.Format("15:04"), EndLocal: end.Format("15:04")})
+		if from, to := max(h[0], st.WorkStartMin), min(h[1], st.WorkEndMin); to-from >= item.DurationMin {
+			shifts = append(shifts, shift{staffID: st.ID, from: from, to: to})
+		}
+	}
+	if out.Slots, err = s.freeStarts(ctx, day, c.Loc, item.DurationMin, set, shifts); err != nil {
+		return out, err
 	}
 	return out, nil
 }

@@ -14,6 +14,12 @@ import (
 // Lookups return an error of kind app.KindNotFound (or gorm's
 // ErrRecordNotFound) for an unknown id. The counters run inside booking's
 // transaction (they reach the database through tenants.DB(ctx)).
+//
+// Two reads over many rows go to the city's tables directly instead, one
+// set-based query each, as dispatch does: the availability of a merchant's
+// qualified staff (staff, staff_days_off; slots.go) and the names and
+// photos order lists show (staff, service_items, merchants; query.go). They
+// read only columns of the schema contract (migrations/city).
 
 // Catalog is what booking needs of the catalog.
 type Catalog interface {

@@ -11,25 +11,32 @@ import (
 	"doorstep/tenants"
 )
 
-// OfferView is an offer as the staff app shows it: the job, the district
-// and how far it is, never the customer's address or phone (those come
-// with the job once accepted).
+// OfferView is an offer as the staff app shows it: the job, its price, the
+// district and how far it is, never the customer's address or phone (those
+// come with the job once accepted).
 type OfferView struct {
-	ID          int64     `json:"id"`
-	OrderID     int64     `json:"order_id"`
-	OrderNo     string    `json:"order_no"`
-	Round       int       `json:"round"`
-	Status      string    `json:"status"`
-	Service     string    `json:"service"`
-	Category    string    `json:"category_code"`
-	SlotStart   time.Time `json:"slot_start"`
-	SlotEnd     time.Time `json:"slot_end"`
-	SlotLocal   string    `json:"slot_local" doc:"city time, 2006-01-02 15:04"`
-	DurationMin int       `json:"duration_min"`
-	District    string    `json:"district"`
-	DistanceM   int       `json:"distance_m" doc:"from where you were when it was offered"`
-	Deadline    time.Time `json:"deadline"`
-	SecondsLeft int       `json:"seconds_left"`
+	ID           int64     `json:"id"`
+	OrderID      int64     `json:"order_id"`
+	OrderNo      string    `json:"order_no"`
+	Round        int       `json:"round"`
+	Status       string    `json:"status"`
+	Service      string    `json:"service" doc:"the service's title"`
+	Category     string    `json:"category_code"`
+	TimeZone     string    `json:"time_zone"`
+	SlotStart    time.Time `json:"slot_start"`
+	SlotEnd      time.Time `json:"slot_end"`
+	SlotLocal    string    `json:"slot_local" doc:"city time, 2006-01-02 15:04"`
+	SlotEndLocal string    `json:"slot_end_local" doc:"city time, 2006-01-02 15:04"`
+	DurationMin  int       `json:"duration_min"`
+	PriceModel   string    `json:"price_model" doc:"fixed | deposit"`
+	PriceFen     int64     `json:"price_fen" doc:"the list price (fixed), or the range's lower bound (deposit); before any coupon"`
+	PriceMaxFen  int64     `json:"price_max_fen" doc:"deposit: the range's upper bound (the final price is set at finish); 0 for a fixed price"`
+	PriceText    string    `json:"price_text" doc:"the price as shown: ¥128.00, or ¥100.00-500.00 for a range"`
+	District     string    `json:"district"`
+	DistanceM    int       `json:"distance_m" doc:"from where you were when it was offered"`
+	OfferedAt    time.Time `json:"offered_at"`
+	Deadline     time.Time `json:"deadline"`
+	SecondsLeft  int       `json:"seconds_left" doc:"until the deadline; 0 once it passed or the offer is answered"`
 }
 
 // DeclineInput is a staff member's no.
@@ -50,8 +57,11 @@ func (s *Service) offerViews(ctx context.Context, offers []Offer) ([]OfferView, 
 	for _, o := range offers {
 		ids = append(ids, o.OrderID)
 	}
+	// Only what an offer shows: the customer's sealed phone and address stay
+	// in the table.
 	var orders []booking.Order
-	if err := tenants.DB(ctx).Where("id IN ?", ids).Find(&orders).Error; err != nil {
+	if err := tenants.DB(ctx).Select("id, order_no, title, category_code, slot_start, slot_end, duration_min, price_model, price_fen, price_max_fen, address_id").
+		Where("id IN ?", ids).Find(&orders).Error; err != nil {
 		return nil, err
 	}
 	byID := make(map[int64]booking.Order, len(orders))
@@ -72,8 +82,15 @@ func (s *Service) offerViews(ctx context.Context, offers []Offer) ([]OfferView, 
 	for _, off := range offers {
 		o := byID[off.OrderID]
 		v := OfferView{ID: off.ID, OrderID: off.OrderID, OrderNo: o.OrderNo, Round: off.Round, Status: off.Status, Service: o.Title,
-			Category: o.CategoryCode, SlotStart: o.SlotStart, SlotEnd: o.SlotEnd, SlotLocal: o.SlotStart.In(c.Loc).Format("2006-01-02 15:04"),
-			DurationMin: o.DurationMin, District: district[o.AddressID], DistanceM: off.DistanceM, Deadline: off.Deadline}
+			Category: o.CategoryCode, TimeZone: c.Zone, SlotStart: o.SlotStart, SlotEnd: o.SlotEnd,
+			SlotLocal: o.SlotStart.In(c.Loc).Format("2006-01-02 15:04"), SlotEndLocal: o.SlotEnd.In(c.Loc).Format("2006-01-02 15:04"),
+			DurationMin: o.DurationMin, PriceModel: o.PriceModel, PriceFen: o.PriceFen, District: district[o.AddressID], DistanceM: off.DistanceM,
+			OfferedAt: off.OfferedAt, Deadline: off.Deadline}
+		v.PriceText = "¥" + app.FormatYuan(o.PriceFen)
+		if o.PriceModel == booking.PriceDeposit {
+			v.PriceMaxFen = o.PriceMaxFen
+			v.PriceText += "-" + app.FormatYuan(o.PriceMaxFen)
+		}
 		if off.Status == OfferOpen && off.Deadline.After(now) {
 			v.SecondsLeft = int(off.Deadline.Sub(now).Seconds())
 		}

@@ -19,6 +19,7 @@ import (
 // The booking hooks marketing implements.
 var (
 	_ booking.Pricer         = (*Service)(nil)
+	_ booking.Quoter         = (*Service)(nil)
 	_ booking.CouponReleaser = (*Service)(nil)
 	_ booking.CouponBinder   = (*Service)(nil)
 	_ booking.Completion     = (*Service)(nil)
@@ -88,6 +89,20 @@ func (s *Service) judge(ctx context.Context, c Coupon, in booking.PriceInput, no
 // the service can cost), comes off the final price at the end, and never
 // eats into the deposit: at most the lower bound less the deposit.
 func (s *Service) Discount(ctx context.Context, in booking.PriceInput) (int64, int64, error) {
+	return s.price(ctx, in, true)
+}
+
+// Quote is booking's Quoter: what Discount would answer for in, by the same
+// rules and with the same refusals, without marking, counting or locking
+// anything (POST /v1/orders/quote). A booking made afterwards can still
+// find the coupon taken by another of the customer's orders meanwhile.
+func (s *Service) Quote(ctx context.Context, in booking.PriceInput) (int64, int64, error) {
+	return s.price(ctx, in, false)
+}
+
+// price is Discount (use=true: the coupon is marked used) and Quote
+// (use=false: nothing is written or locked): one set of rules for both.
+func (s *Service) price(ctx context.Context, in booking.PriceInput, use bool) (int64, int64, error) {
 	if in.CustomerID == 0 || in.PriceFen <= 0 {
 		if in.CouponID != 0 {
 			return 0, 0, ErrCouponNotApplicable
@@ -115,7 +130,7 @@ func (s *Service) Discount(ctx context.Context, in booking.PriceInput) (int64, i
 		return *freshVal, nil
 	}
 	if in.CouponID != 0 {
-		return s.discountChosen(ctx, in, now, limit, fresh)
+		return s.discountChosen(ctx, in, now, limit, fresh, use)
 	}
 	var held []CustomerCoupon
 	if err := tenants.DB(ctx).Where("account_id = ? AND status = ? AND expires_at > ?", in.CustomerID, HeldAvailable, now).
@@ -153,6 +168,12 @@ func (s *Service) Discount(ctx context.Context, in booking.PriceInput) (int64, i
 		}
 		return cmp.Compare(a.h.ID, b.h.ID)
 	})
+	if !use {
+		if len(opts) == 0 {
+			return 0, 0, nil
+		}
+		return opts[0].off, opts[0].h.ID, nil
+	}
 	for _, o := range opts {
 		// Another booking of the same customer may have taken it since we
 		// read: the conditional update reads the latest row and waits for a
@@ -172,9 +193,15 @@ func (s *Service) Discount(ctx context.Context, in booking.PriceInput) (int64, i
 	return 0, 0, nil
 }
 
-func (s *Service) discountChosen(ctx context.Context, in booking.PriceInput, now time.Time, limit int64, fresh func() (bool, error)) (int64, int64, error) {
+// discountChosen judges the coupon the customer chose; with use it locks,
+// marks and counts it, without it only reads.
+func (s *Service) discountChosen(ctx context.Context, in booking.PriceInput, now time.Time, limit int64, fresh func() (bool, error), use bool) (int64, int64, error) {
 	var h CustomerCoupon
-	err := tenants.DB(ctx).Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ? AND account_id = ?", in.CouponID, in.CustomerID).Take(&h).Error
+	q := tenants.DB(ctx)
+	if use {
+		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
+	err := q.Where("id = ? AND account_id = ?", in.CouponID, in.CustomerID).Take(&h).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return 0, 0, ErrCouponNotFound
 	}
@@ -197,6 +224,9 @@ func (s *Service) discountChosen(ctx context.Context, in booking.PriceInput, now
 	}
 	if why != "" {
 		return 0, 0, ErrCouponNotApplicable.WithMessage("%s", why)
+	}
+	if !use {
+		return d, h.ID, nil
 	}
 	if err := tenants.DB(ctx).Model(&CustomerCoupon{}).Where("id = ?", h.ID).Updates(map[string]any{"status": HeldUsed, "used_at": now}).Error; err != nil {
 		return 0, 0, err

@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"net/url"
+	"strings"
 	"time"
 
 	"doorstep/app"
@@ -30,11 +33,37 @@ const reuseMargin = time.Minute
 
 var kindLabel = map[string]string{KindDeposit: "定金", KindFull: "全款", KindBalance: "尾款"}
 
-// Pay starts paying what an order owes now through a method: it records a
-// pending payment (or hands back the pending one for the same amount) and
-// registers it with the provider, outside any transaction. Only the order's
-// customer may pay it.
+// PayRequest is how the payer wants to pay.
+type PayRequest struct {
+	Method   string
+	ClientIP string
+	// ReturnURL is where the payer's browser goes after paying on a
+	// provider's page (Alipay, the sandbox); "" for none. Only http(s) URLs
+	// on our own origin (Config.PublicURL) or an allowed one
+	// (Config.ReturnOrigins) are taken: anything else would make the
+	// cashier an open redirect.
+	ReturnURL string
+}
+
+// Pay starts paying what an order owes now through a method, with no
+// return URL.
 func (s *Service) Pay(ctx context.Context, orderID int64, method, clientIP string) (PayResult, error) {
+	return s.PayOrder(ctx, orderID, PayRequest{Method: method, ClientIP: clientIP})
+}
+
+// PayOrder starts paying what an order owes now: it records a pending
+// payment (or hands back the pending one for the same amount) and registers
+// it with the provider, outside any transaction. Only the order's customer
+// may pay it. A pending payment handed back with a page to open is
+// registered again when a return URL is given (providers answer a repeated
+// trade number with the same trade), so its page leads back where this
+// request asks.
+func (s *Service) PayOrder(ctx context.Context, orderID int64, in PayRequest) (PayResult, error) {
+	method, clientIP := in.Method, in.ClientIP
+	returnURL, err := s.CheckReturnURL(in.ReturnURL)
+	if err != nil {
+		return PayResult{}, err
+	}
 	a, err := app.MustActor(ctx)
 	if err != nil {
 		return PayResult{}, err
@@ -98,7 +127,7 @@ func (s *Service) Pay(ctx context.Context, orderID int64, method, clientIP strin
 	}
 	res := PayResult{PaymentNo: p.PaymentNo, Method: p.Method, Kind: p.Kind, AmountFen: p.AmountFen, PayURL: p.PayURL, QRCode: p.QRCode,
 		ExpiresAt: p.ExpiresAt, Reused: reused}
-	if reused && (p.PayURL != "" || p.QRCode != "") {
+	if reused && (p.QRCode != "" || (p.PayURL != "" && returnURL == "")) {
 		return res, nil
 	}
 	// A reused payment without pay details is one whose creation is still
@@ -111,6 +140,7 @@ func (s *Service) Pay(ctx context.Context, orderID int64, method, clientIP strin
 		Subject:     truncate(o.Title, 100) + " - " + kindLabel[p.Kind],
 		Description: fmt.Sprintf("订单 %s", o.OrderNo),
 		NotifyURL:   s.NotifyURL(method, c.Code),
+		ReturnURL:   returnURL,
 		ClientIP:    clientIP,
 		ExpireAt:    p.ExpiresAt,
 	})
@@ -135,6 +165,53 @@ func (s *Service) Pay(ctx context.Context, orderID int64, method, clientIP strin
 	}
 	res.PayURL, res.QRCode = cr.PayURL, cr.QRCode
 	return res, nil
+}
+
+// CheckReturnURL answers the return URL to hand a provider ("" for none),
+// or a 400 for anything but an absolute http(s) URL without user info whose
+// origin is ours (Config.PublicURL, or the base the listener got) or one of
+// Config.ReturnOrigins.
+func (s *Service) CheckReturnURL(raw string) (string, error) {
+	if raw == "" {
+		return "", nil
+	}
+	bad := app.Invalid("return_url", "an http(s) URL of this site (or of an origin allowed in payment.return_origins)")
+	if len(raw) > 512 || strings.ContainsAny(raw, "\\") || strings.IndexFunc(raw, func(r rune) bool { return r <= ' ' || r == 0x7f }) >= 0 {
+		return "", bad
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Opaque != "" || u.User != nil || u.Host == "" {
+		return "", bad
+	}
+	o, ok := origin(u)
+	if !ok {
+		return "", bad
+	}
+	allowed := append([]string{s.cfg.PublicURL, *s.base.Load()}, s.cfg.ReturnOrigins...)
+	for _, a := range allowed {
+		if au, err := url.Parse(strings.TrimSpace(a)); err == nil {
+			if ao, ok := origin(au); ok && ao == o {
+				return u.String(), nil
+			}
+		}
+	}
+	return "", bad
+}
+
+// origin is a URL's scheme, host and port ("https://shop.example.com:443"),
+// default ports spelled out; ok is false for anything but http(s) with a
+// host.
+func origin(u *url.URL) (string, bool) {
+	scheme := strings.ToLower(u.Scheme)
+	host := strings.ToLower(u.Hostname())
+	if (scheme != "http" && scheme != "https") || host == "" {
+		return "", false
+	}
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[scheme]
+	}
+	return scheme + "://" + net.JoinHostPort(host, port), true
 }
 
 // lockOrder takes the order's row lock for the rest of the transaction.

@@ -65,6 +65,9 @@ type Config struct {
 	// overrides it per method (WeChat Pay insists on https).
 	PublicURL  string
 	NotifyBase map[string]string
+	// ReturnOrigins are the origins besides PublicURL's that a payer's
+	// browser may be sent back to after paying ("https://m.example.com").
+	ReturnOrigins []string
 	// Refund follow-up: the first check of a processing refund (and the
 	// first retry of a failed call) waits RefundPoll, doubling up to
 	// RefundPollMax; RefundMaxFailures failed calls or RefundMaxPolls

@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -134,9 +135,13 @@ type PaymentConfig struct {
 	RefundPollMax     time.Duration `mapstructure:"refund_poll_max"`     // longest wait between checks
 	RefundMaxFailures int           `mapstructure:"refund_max_failures"` // failed provider calls before a refund is marked failed
 	RefundMaxPolls    int           `mapstructure:"refund_max_polls"`    // checks still processing before it is marked failed
-	Sandbox           SandboxPayConfig
-	Alipay            AlipayPayConfig
-	WeChat            WeChatPayConfig `mapstructure:"wechat"`
+	// ReturnOrigins are the origins besides http.public_url's that a
+	// payer's browser may be sent back to after paying (return_url on
+	// POST /v1/orders/:id/pay): scheme://host[:port], nothing else.
+	ReturnOrigins []string `mapstructure:"return_origins"`
+	Sandbox       SandboxPayConfig
+	Alipay        AlipayPayConfig
+	WeChat        WeChatPayConfig `mapstructure:"wechat"`
 }
 
 // SandboxPayConfig is the sandbox gateway: no outside account, never in
@@ -204,6 +209,11 @@ func (c Config) Check() error {
 	if len(c.MySQL.Placements) == 0 {
 		errs = append(errs, errors.New("mysql.placements: at least one placement"))
 	}
+	for _, o := range c.Payment.ReturnOrigins {
+		if !isOrigin(o) {
+			errs = append(errs, fmt.Errorf("payment.return_origins: %q is not an origin (https://host or http://host:port, no path)", o))
+		}
+	}
 	if c.Production() {
 		dev := func(name, v string) {
 			if v == "" || strings.Contains(v, DevSecret) {
@@ -234,6 +244,14 @@ func (c Config) Check() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// isOrigin tells whether v is an http(s) origin: scheme and host (and
+// port), no user, path, query or fragment.
+func isOrigin(v string) bool {
+	u, err := url.Parse(strings.TrimSpace(v))
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Hostname() != "" && u.User == nil &&
+		(u.Path == "" || u.Path == "/") && u.RawQuery == "" && u.Fragment == "" && u.Opaque == ""
 }
 
 // decoded opens a base64 key so the development marker inside it shows.

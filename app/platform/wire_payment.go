@@ -89,7 +89,7 @@ func (p *Platform) wirePayment() error {
 	}
 
 	p.Payments = payment.New(gateways, p.Outbox, p.Notify, p.Audit, payment.Config{
-		Timeout: cfg.Timeout, PublicURL: p.Cfg.HTTP.PublicURL, NotifyBase: notifyBase,
+		Timeout: cfg.Timeout, PublicURL: p.Cfg.HTTP.PublicURL, NotifyBase: notifyBase, ReturnOrigins: cfg.ReturnOrigins,
 		RefundPoll: cfg.RefundPoll, RefundPollMax: cfg.RefundPollMax, RefundMaxFailures: cfg.RefundMaxFailures, RefundMaxPolls: cfg.RefundMaxPolls,
 	}, p.Log)
 	p.tasks[payment.TaskRefund] = p.Payments.HandleRefund

@@ -25,15 +25,17 @@ func (s *Server) mountBooking() {
 	s.handle(route{Method: "GET", Path: "/v1/addresses", Summary: "Your saved addresses in this city (phone and address masked)", Tag: "addresses", City: true, Perm: "address:write", Resp: []booking.Address{}}, s.listAddresses)
 	s.handle(route{Method: "POST", Path: "/v1/addresses", Summary: "Save an address; the first one is the default", Tag: "addresses", City: true, Perm: "address:write", Body: booking.AddressInput{}, Resp: booking.Address{}, Status: 201}, s.createAddress)
 	s.handle(route{Method: "GET", Path: "/v1/addresses/:id", Summary: "One of your addresses", Tag: "addresses", City: true, Perm: "address:write", Resp: booking.Address{}}, s.getAddress)
-	s.handle(route{Method: "PUT", Path: "/v1/addresses/:id", Summary: "Replace one of your addresses (orders keep the copy they were booked with)", Tag: "addresses", City: true, Perm: "address:write", Body: booking.AddressInput{}, Resp: booking.Address{}}, s.updateAddress)
+	s.handle(route{Method: "PUT", Path: "/v1/addresses/:id", Summary: "Replace one of your addresses; phone and address left out or empty keep their saved values (orders keep the copy they were booked with)", Tag: "addresses", City: true, Perm: "address:write", Body: booking.AddressUpdate{}, Resp: booking.Address{}}, s.updateAddress)
+	s.handle(route{Method: "POST", Path: "/v1/addresses/:id/default", Summary: "Make one of your addresses the default (nothing else changes)", Tag: "addresses", City: true, Perm: "address:write", Resp: booking.Address{}}, s.defaultAddress)
 	s.handle(route{Method: "DELETE", Path: "/v1/addresses/:id", Summary: "Delete one of your addresses", Tag: "addresses", City: true, Perm: "address:write", Resp: okBody{}}, s.deleteAddress)
 
 	// Customers' orders
 	s.handle(route{Method: "POST", Path: "/v1/orders", Summary: "Book a service: priced on the server; the chosen staff member's time is reserved; pay before pay_deadline", Tag: tag, City: true, Perm: "order:create", Body: booking.BookInput{}, Resp: booking.OrderView{}, Status: 201, Idem: true}, s.book)
+	s.handle(route{Method: "POST", Path: "/v1/orders/quote", Summary: "What booking would cost, before booking: the same body and the same refusals as POST /v1/orders; nothing is written, reserved or used", Tag: tag, City: true, Perm: "order:create", Body: booking.BookInput{}, Resp: booking.Quote{}}, s.quote)
 	s.handle(route{Method: "GET", Path: "/v1/orders", Summary: "Your orders in this city, newest first", Tag: tag, City: true, Perm: "order:read_own", Query: booking.OrderQuery{}, Resp: app.List[booking.OrderView]{}}, s.listOrders)
 	s.handle(route{Method: "GET", Path: "/v1/orders/:id", Summary: "One of your orders", Tag: tag, City: true, Perm: "order:read_own", Resp: booking.OrderView{}}, s.getOrder)
 	s.handle(route{Method: "GET", Path: "/v1/orders/:id/events", Summary: "The history of one of your orders", Tag: tag, City: true, Perm: "order:read_own", Resp: []booking.EventView{}}, s.orderEvents)
-	s.handle(route{Method: "GET", Path: "/v1/orders/:id/stream", Summary: "Live status of one of your orders (Server-Sent Events: the status at once, then every change; a comment every 15 s)", Tag: tag, City: true, Perm: "order:read_own", Resp: "", Produce: "text/event-stream"}, s.streamOrder)
+	s.handle(route{Method: "GET", Path: "/v1/orders/:id/stream", Summary: "Live status of one of your orders (Server-Sent Events: the status at once, then every change; a comment every 15 s)", Tag: tag, City: true, Perm: "order:read_own", Resp: "", Produce: "text/event-stream", QueryToken: true}, s.streamOrder)
 	s.handle(route{Method: "POST", Path: "/v1/orders/:id/cancel", Summary: "Cancel one of your orders: free until the city's notice period before the slot, then a fee; the rest is refunded", Tag: tag, City: true, Perm: "order:cancel", Body: booking.CancelInput{}, Resp: booking.OrderView{}}, s.cancelOrder)
 	s.handle(route{Method: "POST", Path: "/v1/orders/:id/aftersale", Summary: "Ask for after-sales service on a completed order (within the city's window)", Tag: "after-sales", City: true, Perm: "aftersale:create", Body: booking.AfterSaleInput{}, Resp: booking.AfterSaleView{}, Status: 201}, s.openAfterSale)
 	s.handle(route{Method: "GET", Path: "/v1/aftersales", Summary: "Your after-sales cases", Tag: "after-sales", City: true, Perm: "aftersale:create", Query: booking.AfterSaleQuery{}, Resp: app.List[booking.AfterSaleView]{}}, s.listAfterSales)
@@ -41,13 +43,15 @@ func (s *Server) mountBooking() {
 	s.handle(route{Method: "POST", Path: "/v1/aftersales/:id/accept", Summary: "Accept the merchant's offer: it is refunded and the case closes", Tag: "after-sales", City: true, Perm: "aftersale:create", Resp: booking.AfterSaleView{}}, s.acceptAfterSale)
 	s.handle(route{Method: "POST", Path: "/v1/aftersales/:id/escalate", Summary: "Ask the city to arbitrate the case", Tag: "after-sales", City: true, Perm: "aftersale:create", Resp: booking.AfterSaleView{}}, s.escalateAfterSale)
 
-	// Free slots (public)
+	// Free slots and the rules (public)
 	s.handle(route{Method: "GET", Path: "/v1/staff/:id/slots", Summary: "When a staff member could take a service on a date: start times in city time and UTC", Tag: "booking", City: true, Query: slotsQuery{}, Resp: booking.FreeSlots{}}, s.freeSlots)
+	s.handle(route{Method: "GET", Path: "/v1/services/:id/slots", Summary: "When a service can be booked on a date with any staff member: start times at which at least one qualified staff member is free", Tag: "booking", City: true, Query: serviceSlotsQuery{}, Resp: booking.ServiceSlots{}}, s.serviceSlots)
+	s.handle(route{Method: "GET", Path: "/v1/booking-rules", Summary: "This city's booking rules: lead time, horizon, time to pay, cancellation fees, after-sales window, check-in distance", Tag: "booking", City: true, Resp: booking.Rules{}}, s.bookingRules)
 
 	// Staff app
 	s.handle(route{Method: "GET", Path: "/v1/staff/jobs", Summary: "Your jobs, the soonest first", Tag: staffTag, City: true, Perm: "job:read", Query: booking.JobQuery{}, Resp: app.List[booking.OrderView]{}}, s.listJobs)
 	s.handle(route{Method: "GET", Path: "/v1/staff/jobs/:id", Summary: "One of your jobs; the customer's full address and phone from assignment until the service ends (audited)", Tag: staffTag, City: true, Perm: "job:read", Resp: booking.JobView{}}, s.getJob)
-	s.handle(route{Method: "GET", Path: "/v1/staff/jobs/:id/stream", Summary: "Live status of one of your jobs (Server-Sent Events)", Tag: staffTag, City: true, Perm: "job:read", Resp: "", Produce: "text/event-stream"}, s.streamOrder)
+	s.handle(route{Method: "GET", Path: "/v1/staff/jobs/:id/stream", Summary: "Live status of one of your jobs (Server-Sent Events)", Tag: staffTag, City: true, Perm: "job:read", Resp: "", Produce: "text/event-stream", QueryToken: true}, s.streamOrder)
 	s.handle(route{Method: "POST", Path: "/v1/staff/jobs/:id/depart", Summary: "Set off to the customer", Tag: staffTag, City: true, Perm: "job:work", Resp: booking.OrderView{}}, s.jobStep("depart"))
 	s.handle(route{Method: "POST", Path: "/v1/staff/jobs/:id/arrive", Summary: "Check in at the address (refused when farther than the city allows)", Tag: staffTag, City: true, Perm: "job:work", Body: booking.Position{}, Resp: booking.OrderView{}}, s.arrive)
 	s.handle(route{Method: "POST", Path: "/v1/staff/jobs/:id/start", Summary: "Start the service", Tag: staffTag, City: true, Perm: "job:work", Resp: booking.OrderView{}}, s.jobStep("start"))
@@ -133,11 +137,23 @@ func (s *Server) updateAddress(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	var in booking.AddressInput
+	var in booking.AddressUpdate
 	if err := s.bind(c, &in); err != nil {
 		return err
 	}
 	out, err := s.d.Booking.UpdateAddress(c.UserContext(), id, in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(out)
+}
+
+func (s *Server) defaultAddress(c *fiber.Ctx) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	out, err := s.d.Booking.SetDefaultAddress(c.UserContext(), id)
 	if err != nil {
 		return err
 	}
@@ -164,6 +180,18 @@ func (s *Server) book(c *fiber.Ctx) error {
 		v, err := s.d.Booking.Book(ctx, in)
 		return fiber.StatusCreated, v, err
 	})
+}
+
+func (s *Server) quote(c *fiber.Ctx) error {
+	var in booking.BookInput
+	if err := s.bind(c, &in); err != nil {
+		return err
+	}
+	out, err := s.d.Booking.Quote(c.UserContext(), in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(out)
 }
 
 func (s *Server) listOrders(c *fiber.Ctx) error {
@@ -241,7 +269,10 @@ func (s *Server) streamOrder(c *fiber.Ctx) error {
 		return err
 	}
 	c.Set(fiber.HeaderContentType, "text/event-stream; charset=utf-8")
-	c.Set(fiber.HeaderCacheControl, "no-cache")
+	// The URL may carry an access token (?access_token=, for EventSource):
+	// nothing may keep it or pass it on.
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Set(fiber.HeaderReferrerPolicy, "no-referrer")
 	c.Set("X-Accel-Buffering", "no")
 	conn := c.Context().Conn()
 	c.Context().SetBodyStreamWriter(func(bw *bufio.Writer) {
@@ -412,6 +443,34 @@ func (s *Server) freeSlots(c *fiber.Ctx) error {
 		return err
 	}
 	out, err := s.d.Booking.FreeSlots(c.UserContext(), id, q.ServiceID, q.Date)
+	if err != nil {
+		return err
+	}
+	return c.JSON(out)
+}
+
+type serviceSlotsQuery struct {
+	Date string `query:"date" validate:"required,len=10" doc:"YYYY-MM-DD in the city's time"`
+}
+
+func (s *Server) serviceSlots(c *fiber.Ctx) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	var q serviceSlotsQuery
+	if err := s.query(c, &q); err != nil {
+		return err
+	}
+	out, err := s.d.Booking.ServiceSlots(c.UserContext(), id, q.Date)
+	if err != nil {
+		return err
+	}
+	return c.JSON(out)
+}
+
+func (s *Server) bookingRules(c *fiber.Ctx) error {
+	out, err := s.d.Booking.Rules(c.UserContext())
 	if err != nil {
 		return err
 	}

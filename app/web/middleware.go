@@ -140,28 +140,54 @@ func (s *Server) authenticate(required bool) fiber.Handler {
 		if !ok {
 			return errNoToken
 		}
-		claims, err := s.d.Accounts.Tokens().Verify(tok)
-		if err != nil {
-			return err
-		}
-		ctx := c.UserContext()
-		id := claims.AccountID()
-		ep, err := s.d.Accounts.Epoch(ctx, id)
-		if err != nil || ep != claims.Epoch {
-			return app.E(app.KindUnauthorized, "session_ended", "this session has ended; sign in again")
-		}
-		a, _ := app.ActorFrom(ctx)
-		a.AccountID, a.Scope, a.Role, a.MerchantID, a.StaffID = id, claims.Scope, claims.Role, claims.MerchantID, claims.StaffID
-		ctx = app.WithActor(ctx, a)
-		c.SetUserContext(ctx)
-		if ct, ok := tenants.CityFrom(ctx); ok {
-			if strings.HasPrefix(a.Scope, "city:") && a.Scope != ct.Domain() {
-				s.d.Audit.Record(ctx, "auth.wrong_city", "city", ct.Code, "denied", map[string]string{"token_scope": a.Scope, "route": routePath(c)})
-				return app.ErrWrongCity
-			}
-		}
-		return c.Next()
+		return s.signIn(c, tok)
 	}
+}
+
+// authenticateQuery is authenticate for routes flagged QueryToken: the
+// Authorization header when sent, else the access_token query parameter.
+// Only an access token verifies there (refresh tokens are opaque secrets
+// that Verify refuses), so what a URL can carry lives minutes. The token is
+// copied before use: fasthttp reuses the query buffer.
+func (s *Server) authenticateQuery(c *fiber.Ctx) error {
+	if h := c.Get(fiber.HeaderAuthorization); h != "" {
+		tok, ok := strings.CutPrefix(h, "Bearer ")
+		if !ok {
+			return errNoToken
+		}
+		return s.signIn(c, tok)
+	}
+	tok := strings.Clone(c.Query("access_token"))
+	if tok == "" {
+		return errNoToken
+	}
+	return s.signIn(c, tok)
+}
+
+// signIn verifies an access token, puts its actor in the request's
+// context and goes on.
+func (s *Server) signIn(c *fiber.Ctx, tok string) error {
+	claims, err := s.d.Accounts.Tokens().Verify(tok)
+	if err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	id := claims.AccountID()
+	ep, err := s.d.Accounts.Epoch(ctx, id)
+	if err != nil || ep != claims.Epoch {
+		return app.E(app.KindUnauthorized, "session_ended", "this session has ended; sign in again")
+	}
+	a, _ := app.ActorFrom(ctx)
+	a.AccountID, a.Scope, a.Role, a.MerchantID, a.StaffID = id, claims.Scope, claims.Role, claims.MerchantID, claims.StaffID
+	ctx = app.WithActor(ctx, a)
+	c.SetUserContext(ctx)
+	if ct, ok := tenants.CityFrom(ctx); ok {
+		if strings.HasPrefix(a.Scope, "city:") && a.Scope != ct.Domain() {
+			s.d.Audit.Record(ctx, "auth.wrong_city", "city", ct.Code, "denied", map[string]string{"token_scope": a.Scope, "route": routePath(c)})
+			return app.ErrWrongCity
+		}
+	}
+	return c.Next()
 }
 
 // openCity refuses a suspended city to everyone but HQ and the city's own

@@ -152,6 +152,11 @@ func (s *Server) OpenAPI() map[string]any {
 			params = append(params, map[string]any{"name": "Idempotency-Key", "in": "header", "required": false,
 				"description": "same key and body replay the first answer; same key with another body is 422", "schema": map[string]any{"type": "string", "maxLength": 128}})
 		}
+		if r.QueryToken {
+			params = append(params, map[string]any{"name": "access_token", "in": "query", "required": false,
+				"description": "for EventSource, which cannot send headers: the access token (never a refresh token) when no Authorization header is sent; accepted on this route only",
+				"schema":      map[string]any{"type": "string"}})
+		}
 		if r.Query != nil {
 			qt := reflect.TypeOf(r.Query)
 			for _, f := range queryFields(qt) {

@@ -33,7 +33,8 @@ func (s *Server) mountPayments() {
 }
 
 type payReq struct {
-	Method string `json:"method" validate:"required,oneof=sandbox alipay wechat" doc:"sandbox, alipay or wechat"`
+	Method    string `json:"method" validate:"required,oneof=sandbox alipay wechat" doc:"sandbox, alipay or wechat"`
+	ReturnURL string `json:"return_url" validate:"max=512" doc:"optional: where the browser goes after paying on the provider's page (Alipay, sandbox): an http(s) URL of this site or of an origin in payment.return_origins; anything else is 400"`
 }
 
 // pay starts a payment. A retry with the same Idempotency-Key replays the
@@ -51,7 +52,7 @@ func (s *Server) pay(c *fiber.Ctx) error {
 	}
 	ip := strings.Clone(c.IP())
 	return s.idempotent(c, func(ctx context.Context) (int, any, error) {
-		res, err := s.d.Payments.Pay(ctx, id, in.Method, ip)
+		res, err := s.d.Payments.PayOrder(ctx, id, payment.PayRequest{Method: in.Method, ClientIP: ip, ReturnURL: in.ReturnURL})
 		if err != nil {
 			return 0, nil, err
 		}
@@ -106,7 +107,7 @@ func (s *Server) sandboxPayPage(c *fiber.Ctx) error {
 		action = `<form method="post" action="/sandbox/pay/` + html.EscapeString(t.OutTradeNo) + `"><button type="submit">确认支付 ¥` +
 			app.FormatYuan(t.AmountFen) + ` · Pay</button></form>`
 	case sandboxpay.StatusPaid:
-		action = `<p class="ok">已支付 · Paid</p>`
+		action = `<p class="ok">已支付 · Paid</p>` + backLink(t)
 	default:
 		action = `<p class="bad">交易已关闭 · This trade is closed</p>`
 	}
@@ -123,10 +124,16 @@ func (s *Server) sandboxPayForm(c *fiber.Ctx) error {
 		msg = `<p class="bad">支付成功，但商户未确认通知；再次点击可重发 · Paid, but the merchant did not take the notification; pay again to resend it.</p>` +
 			`<form method="post"><button type="submit">重发通知 · Resend</button></form>`
 	}
-	if out.Trade.ReturnURL != "" {
-		msg += `<p><a href="` + html.EscapeString(out.Trade.ReturnURL) + `">返回商户 · Back to the shop</a></p>`
+	return s.sandboxPage(c, nil, tradeHTML(out.Trade)+msg+backLink(out.Trade))
+}
+
+// backLink leads the payer back to the page that sent them (the return URL
+// the payment service checked when the payment started), once paid.
+func backLink(t sandboxpay.Trade) string {
+	if t.ReturnURL == "" || t.Status != sandboxpay.StatusPaid {
+		return ""
 	}
-	return s.sandboxPage(c, nil, tradeHTML(out.Trade)+msg)
+	return `<p><a class="back" href="` + html.EscapeString(t.ReturnURL) + `">返回商家 · Back to the merchant</a></p>`
 }
 
 func tradeHTML(t sandboxpay.Trade) string {

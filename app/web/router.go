@@ -36,7 +36,13 @@ type route struct {
 	Status  int    // success status; 200 when 0
 	Produce string // content type when not JSON
 	Idem    bool   // honours Idempotency-Key
-	h       fiber.Handler
+	// QueryToken lets the access token come as ?access_token= when no
+	// Authorization header is sent: only for streams a browser opens with
+	// EventSource, which cannot send headers. Every other route ignores the
+	// parameter. The request log writes route patterns only, so the token
+	// never reaches a log line.
+	QueryToken bool
+	h          fiber.Handler
 }
 
 // handle registers a route with its middleware chain:
@@ -47,7 +53,12 @@ func (s *Server) handle(r route, h fiber.Handler) {
 	if r.City {
 		chain = append(chain, s.resolveCity)
 	}
+	if r.QueryToken && r.Perm == "" && r.Access != signedIn {
+		panic("route " + r.Path + ": QueryToken is for signed-in routes")
+	}
 	switch {
+	case r.QueryToken:
+		chain = append(chain, s.authenticateQuery)
 	case r.Perm != "" || r.Access == signedIn:
 		chain = append(chain, s.authenticate(true))
 	case r.Access == optional:

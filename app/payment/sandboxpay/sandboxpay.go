@@ -196,6 +196,13 @@ func (g *Gateway) Create(ctx context.Context, req payment.CreateRequest) (paymen
 		if old.AmountFen != req.AmountFen {
 			return payment.CreateResult{}, payment.ErrGateway.Wrap(fmt.Errorf("sandbox: out_trade_no %s was created for %d fen", req.OutTradeNo, old.AmountFen))
 		}
+		// As Alipay's page pay does, the latest request says where the payer
+		// goes back to.
+		if req.ReturnURL != "" && req.ReturnURL != old.ReturnURL {
+			if err := g.trades(ctx).Where("id = ?", old.ID).Update("return_url", req.ReturnURL).Error; err != nil {
+				return payment.CreateResult{}, payment.ErrGateway.Wrap(fmt.Errorf("sandbox: return url of %s: %w", req.OutTradeNo, err))
+			}
+		}
 	}
 	return payment.CreateResult{PayURL: g.PayURL(req.OutTradeNo)}, nil
 }
