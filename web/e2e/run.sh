@@ -7,6 +7,7 @@
 #
 #   bash web/e2e/run.sh                 # from anywhere
 #   DOORSTEP_E2E_SRC=/path bash ...     # build the server from another checkout
+#   E2E_FILES='e2e/merchant.test.mjs' bash ...   # only some test files (relative to web/)
 #   DOORSTEP_E2E_EMBEDDED=0 bash ...    # use the configured MySQL and Redis (a throwaway
 #                                       # schema prefix and Redis DB 9, removed afterwards)
 #                                       # instead of the in-memory engines
@@ -86,7 +87,8 @@ done
 say "browser tests"
 cd "$web"
 set +e
-E2E_BASE_URL="$base" node --test --test-concurrency=1 --test-reporter=spec e2e/*.test.mjs
+# shellcheck disable=SC2086 # E2E_FILES is a list of globs
+E2E_BASE_URL="$base" node --test --test-concurrency=1 --test-reporter=spec ${E2E_FILES:-e2e/*.test.mjs}
 status=$?
 set -e
 echo "screenshots: $here/artifacts/"

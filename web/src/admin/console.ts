@@ -17,6 +17,10 @@ export const useConsole = defineStore('console', {
     isHQ(): boolean {
       return !!this.role && HQ_ROLES.includes(this.role)
     },
+    isMerchant(): boolean {
+      return this.role === 'merchant_owner' || this.role === 'merchant_dispatcher'
+    },
+    merchantId: (): number => useSession().session?.merchant_id ?? 0,
     isBackOffice(): boolean {
       return !!this.role && BACK_OFFICE_ROLES.includes(this.role)
     },
@@ -39,6 +43,16 @@ export const useConsole = defineStore('console', {
     },
   },
   actions: {
+    /**
+     * The operation exists and the role may call it in a city given
+     * explicitly (an HQ person acting on a city without entering it).
+     */
+    canInCity(op: string): boolean {
+      void features.loaded
+      const o = operation(op)
+      if (!o || !this.role) return false
+      return !o.perm || allowed(this.role, o.perm, o.city ? 'city' : 'hq')
+    },
     enterCity(code: string) {
       this.hqCity = code
       if (code) localStorage.setItem(KEY, code)

@@ -8,6 +8,8 @@ export interface Operation {
   perm?: string
   /** The route is a city route (takes X-City). */
   city: boolean
+  /** Query parameters with their descriptions. */
+  query?: Record<string, string>
 }
 
 const state = reactive({ loaded: false, ops: {} as Record<string, Operation> })
@@ -15,7 +17,7 @@ let loading: Promise<void> | null = null
 
 interface OpenAPIOperation {
   'x-permission'?: string
-  parameters?: { in: string; name: string }[]
+  parameters?: { in: string; name: string; description?: string }[]
 }
 
 /** Load the route table once per page load. */
@@ -27,9 +29,12 @@ export function loadFeatures(): Promise<void> {
         const ops: Record<string, Operation> = {}
         for (const [path, item] of Object.entries(doc.paths || {})) {
           for (const [method, op] of Object.entries(item)) {
+            const query: Record<string, string> = {}
+            for (const p of op.parameters || []) if (p.in === 'query') query[p.name] = p.description || ''
             ops[`${method.toUpperCase()} ${path}`] = {
               perm: op['x-permission'],
               city: !!op.parameters?.some((p) => p.in === 'header' && p.name === 'X-City'),
+              query,
             }
           }
         }
@@ -53,6 +58,12 @@ export function operation(op: string): Operation | undefined {
 }
 
 export const features = state
+
+/** The operation takes this query parameter; `like` also tests its description ("comma-separated"). */
+export function hasQuery(op: string, name: string, like?: RegExp): boolean {
+  const d = state.ops[op]?.query?.[name]
+  return d !== undefined && (!like || like.test(d))
+}
 
 /** The first of several spellings of an operation the running API serves, or undefined. */
 export function firstApi(...ops: string[]): string | undefined {

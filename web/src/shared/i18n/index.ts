@@ -19,6 +19,11 @@ export function storedLocale(): Locale {
   return v === 'en' ? 'en' : 'zh'
 }
 
+/** An app's messages over the shared ones; its error texts add to the shared ones. */
+function merge(shared: Messages, app: Messages): Messages {
+  return { ...shared, ...app, errors: { ...shared.errors, ...app.errors } }
+}
+
 /** Create the app's i18n; `ready` resolves when the stored language is loaded. */
 export function setupI18n(appZh: Messages, appEn: () => Promise<Messages>) {
   loadAppEn = appEn
@@ -27,7 +32,7 @@ export function setupI18n(appZh: Messages, appEn: () => Promise<Messages>) {
     globalInjection: true,
     locale: 'zh',
     fallbackLocale: 'zh',
-    messages: { zh: { ...zh, ...appZh } },
+    messages: { zh: merge(zh, appZh) },
     missingWarn: false,
     fallbackWarn: false,
   }) as unknown as I18n
@@ -45,7 +50,7 @@ export function currentLocale(): Locale {
 export async function setLocale(l: Locale, notify = true): Promise<void> {
   if (l === 'en' && !g.availableLocales.includes('en')) {
     const [shared, app] = await Promise.all([import('./en').then((m) => m.default as Messages), loadAppEn()])
-    g.setLocaleMessage('en', { ...shared, ...app })
+    g.setLocaleMessage('en', merge(shared, app))
   }
   g.locale.value = l
   localStorage.setItem(KEY, l)
