@@ -37,10 +37,23 @@ type Options struct {
 
 // stats collects latencies of one endpoint.
 type stats struct {
-	mu    sync.Mutex
-	lat   []time.Duration
-	fails int
-	codes map[int]int
+	mu      sync.Mutex
+	lat     []time.Duration
+	fails   int
+	codes   map[int]int
+	samples map[int]string // the first failure of each status, to print
+}
+
+// sample keeps the first failure seen with a status.
+func (s *stats) sample(code int, msg string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.samples == nil {
+		s.samples = map[int]string{}
+	}
+	if _, ok := s.samples[code]; !ok {
+		s.samples[code] = msg
+	}
 }
 
 func (s *stats) add(d time.Duration, status int, ok bool) {
@@ -63,13 +76,14 @@ type result struct {
 	rps      float64
 	p50, p99 time.Duration
 	codes    map[int]int
+	samples  map[int]string
 }
 
 func (s *stats) result(name string, took time.Duration) result {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	sort.Slice(s.lat, func(i, j int) bool { return s.lat[i] < s.lat[j] })
-	r := result{name: name, n: len(s.lat), fails: s.fails, codes: s.codes}
+	r := result{name: name, n: len(s.lat), fails: s.fails, codes: s.codes, samples: s.samples}
 	if took > 0 {
 		r.rps = float64(len(s.lat)) / took.Seconds()
 	}
@@ -106,11 +120,14 @@ func Run(ctx context.Context, o Options) error {
 	run("GET /v1/services/:id (detail)", func(ctx context.Context, c *customer, s *stats) {
 		d.call(ctx, s, "GET", fmt.Sprintf("/v1/services/%d", d.itemIDs[rand.IntN(len(d.itemIDs))]), "", nil, nil)
 	})
-	bookPay := &stats{}
 	run("POST /v1/orders (booking)", func(ctx context.Context, c *customer, s *stats) {
-		d.bookAndPay(ctx, c, s, bookPay)
+		if id := d.book(ctx, c, s); id != 0 {
+			c.unpaid = append(c.unpaid, id)
+		}
 	})
-	results = append(results, bookPay.result("POST pay + sandbox callback", o.Duration))
+	run("POST pay + sandbox callback", func(ctx context.Context, c *customer, s *stats) {
+		d.pay(ctx, c, s)
+	})
 	if o.DSN != "" {
 		ins, pk, err := d.dbBaseline(ctx)
 		if err != nil {
@@ -124,6 +141,11 @@ func Run(ctx context.Context, o Options) error {
 		fmt.Fprintf(w, "%s\t%d\t%.0f\t%s\t%s\t%d\t%v\t\n", r.name, r.n, r.rps, r.p50.Round(10*time.Microsecond), r.p99.Round(10*time.Microsecond), r.fails, r.codes)
 	}
 	_ = w.Flush()
+	for _, r := range results {
+		for code, msg := range r.samples {
+			fmt.Fprintf(o.Out, "  first failure of %s with status %d: %s\n", r.name, code, msg)
+		}
+	}
 	byName := map[string]result{}
 	for _, r := range results {
 		byName[r.name] = r
@@ -141,6 +163,7 @@ func Run(ctx context.Context, o Options) error {
 type customer struct {
 	token     string
 	addressID int64
+	unpaid    []int64 // orders booked and not paid yet (one goroutine per customer)
 }
 
 type driver struct {
@@ -171,7 +194,13 @@ func (d *driver) scenario(ctx context.Context, name string, fn func(ctx context.
 	return s.result(name, time.Since(start))
 }
 
-var errStatus = errors.New("unexpected status")
+// statusError is an answer outside 2xx.
+type statusError struct {
+	code int
+	msg  string
+}
+
+func (e *statusError) Error() string { return "unexpected status " + e.msg }
 
 // call makes one request; out (may be nil) receives the JSON answer.
 func (d *driver) call(ctx context.Context, s *stats, method, path, token string, body any, out any) error {
@@ -206,7 +235,11 @@ func (d *driver) call(ctx context.Context, s *stats, method, path, token string,
 		s.add(time.Since(start), res.StatusCode, ok)
 	}
 	if !ok {
-		return fmt.Errorf("%w %d on %s %s: %.200s", errStatus, res.StatusCode, method, path, b)
+		err := &statusError{code: res.StatusCode, msg: fmt.Sprintf("%d on %s %s: %.200s", res.StatusCode, method, path, b)}
+		if s != nil && ctx.Err() == nil {
+			s.sample(res.StatusCode, err.Error())
+		}
+		return err
 	}
 	if out != nil {
 		return json.Unmarshal(b, out)
@@ -305,34 +338,70 @@ func (d *driver) signIn(ctx context.Context, phone string) (*customer, error) {
 	return &customer{token: sess.AccessToken, addressID: addr.ID}, nil
 }
 
-// bookAndPay books a service without choosing staff (so bookings do not
-// fight over slots), pays through the sandbox gateway, which calls our
-// notify endpoint with a signed notification.
-func (d *driver) bookAndPay(ctx context.Context, c *customer, book, pay *stats) {
+// book books a service without choosing staff (so bookings do not fight
+// over slots) and answers the order id (0 when it failed).
+func (d *driver) book(ctx context.Context, c *customer, s *stats) int64 {
 	day := time.Now().Add(48 * time.Hour)
-	slot := time.Date(day.Year(), day.Month(), day.Day(), 10+rand.IntN(6), 30*rand.IntN(2), 0, 0, time.FixedZone("CST", 8*3600))
+	// Starts from 09:00 to 12:30 city time, so the longest demo service
+	// (five hours) still ends inside every merchant's opening hours.
+	slot := time.Date(day.Year(), day.Month(), day.Day(), 9+rand.IntN(4), 30*rand.IntN(2), 0, 0, time.FixedZone("CST", 8*3600))
 	var order struct {
 		ID int64 `json:"id"`
 	}
-	err := d.call(ctx, book, "POST", "/v1/orders", c.token, map[string]any{
+	err := d.call(ctx, s, "POST", "/v1/orders", c.token, map[string]any{
 		"service_item_id": d.itemIDs[rand.IntN(len(d.itemIDs))], "slot_start": slot.Format(time.RFC3339), "address_id": c.addressID,
 		"requirements": "load test"}, &order)
-	if err != nil || order.ID == 0 {
-		return
+	if err != nil {
+		return 0
 	}
+	return order.ID
+}
+
+// pay pays one of the customer's unpaid orders (booking one first, outside
+// the figures, when none is left) through the sandbox gateway, which calls
+// our notify endpoint with a signed notification; the time counted runs
+// from the pay request to the answered callback.
+func (d *driver) pay(ctx context.Context, c *customer, s *stats) {
+	if len(c.unpaid) == 0 {
+		id := d.book(ctx, c, nil)
+		if id == 0 {
+			return
+		}
+		c.unpaid = append(c.unpaid, id)
+	}
+	id := c.unpaid[len(c.unpaid)-1]
+	c.unpaid = c.unpaid[:len(c.unpaid)-1]
 	var p struct {
 		PaymentNo string `json:"payment_no"`
 	}
 	start := time.Now()
-	if err := d.call(ctx, nil, "POST", fmt.Sprintf("/v1/orders/%d/pay", order.ID), c.token, map[string]string{"method": "sandbox"}, &p); err != nil {
-		pay.add(0, 0, false)
+	if err := d.call(ctx, nil, "POST", fmt.Sprintf("/v1/orders/%d/pay", id), c.token, map[string]string{"method": "sandbox"}, &p); err != nil {
+		failed(ctx, s, err)
 		return
 	}
 	if err := d.call(ctx, nil, "POST", "/v1/sandbox/pay/"+p.PaymentNo, "", map[string]string{"city": d.o.City}, nil); err != nil {
-		pay.add(0, 0, false)
+		failed(ctx, s, err)
 		return
 	}
-	pay.add(time.Since(start), 200, true)
+	if ctx.Err() == nil {
+		s.add(time.Since(start), 200, true)
+	}
+}
+
+// failed counts a failed step of a multi-request scenario with the status
+// it got (0: no answer), unless the run was over (cancelled in flight).
+func failed(ctx context.Context, s *stats, err error) {
+	if ctx.Err() != nil {
+		return
+	}
+	var se *statusError
+	if errors.As(err, &se) {
+		s.add(0, se.code, false)
+		s.sample(se.code, se.Error())
+		return
+	}
+	s.add(0, 0, false)
+	s.sample(0, err.Error())
 }
 
 // dbBaseline measures one-row insert transactions and primary-key reads

@@ -39,6 +39,9 @@ type HTTPConfig struct {
 	PublicURL      string        `mapstructure:"public_url"`
 	TrustProxy     bool          `mapstructure:"trust_proxy"`
 	RequestTimeout time.Duration `mapstructure:"request_timeout"`
+	// DebugAddr, when set, serves Go's profiler (/debug/pprof/) on its own
+	// listener: bind it to loopback or a private network, never the public one.
+	DebugAddr string `mapstructure:"debug_addr"`
 }
 
 type PlacementConfig struct {

@@ -254,6 +254,11 @@ func (p *Platform) Run(ctx context.Context, o RunOptions) error {
 		s := jobs.NewScheduler(p.Reg, p.Queue, p.periodic(), p.Log)
 		g.Go(func() error { s.Run(ctx); return nil })
 	}
+	if p.Cfg.HTTP.DebugAddr != "" {
+		if err := p.serveDebug(ctx, g); err != nil {
+			return err
+		}
+	}
 	if o.API {
 		ln, err := listen(o.Addr)
 		if err != nil {
