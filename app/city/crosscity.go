@@ -101,6 +101,45 @@ func checkRange(from, to string) error {
 	return err
 }
 
+// crossCities resolves the cities a cross-city list asks and checks what
+// every such list takes the same way: the from/to range and a merchant id
+// (per city, so only with exactly one city).
+func (h *HQ) crossCities(city, from, to string, merchantID int64) ([]*tenants.City, error) {
+	cities, err := h.cities(city)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkRange(from, to); err != nil {
+		return nil, err
+	}
+	if merchantID < 0 || (merchantID > 0 && len(cities) != 1) {
+		return nil, app.Invalid("merchant_id", "merchant ids are per city: give exactly one city with it")
+	}
+	return cities, nil
+}
+
+// newest reads one city's page of a table for a cross-city list: columns
+// of rows created between from and to (city time), narrowed by where,
+// older than the city's position, newest first.
+func newest[R any](ctx context.Context, c *tenants.City, pos *crossPos, n int, columns any, from, to string, where func(*gorm.DB) *gorm.DB) ([]R, error) {
+	var rows []R
+	q, err := createdBetween(tenants.DB(ctx).Model(&rows).Select(columns), c, from, to)
+	if err != nil {
+		return nil, err
+	}
+	err = after(where(q), pos).Order("created_at DESC, id DESC").Limit(n).Find(&rows).Error
+	return rows, err
+}
+
+// eq narrows q to column = v unless v is its type's zero value (no filter).
+func eq[T comparable](q *gorm.DB, column string, v T) *gorm.DB {
+	var zero T
+	if v == zero {
+		return q
+	}
+	return q.Where(column+" = ?", v)
+}
+
 // customerByPhone finds the account of a sign-in phone by its keyed hash;
 // 0 when there is none.
 func (h *HQ) customerByPhone(ctx context.Context, phoneIn string) (int64, error) {
@@ -121,18 +160,12 @@ func (h *HQ) customerByPhone(ctx context.Context, phoneIn string) (int64, error)
 // Orders lists the orders of every city (or of the cities asked for),
 // newest first.
 func (h *HQ) Orders(ctx context.Context, f OrdersQuery) (CrossList[HQOrder], error) {
-	cities, err := h.cities(f.City)
-	if err != nil {
-		return CrossList[HQOrder]{}, err
-	}
 	if f.Status != "" && !slices.Contains(booking.States, f.Status) {
 		return CrossList[HQOrder]{}, app.Invalid("status", "one of "+strings.Join(booking.States, ", "))
 	}
-	if err := checkRange(f.From, f.To); err != nil {
+	cities, err := h.crossCities(f.City, f.From, f.To, f.MerchantID)
+	if err != nil {
 		return CrossList[HQOrder]{}, err
-	}
-	if f.MerchantID < 0 || (f.MerchantID > 0 && len(cities) != 1) {
-		return CrossList[HQOrder]{}, app.Invalid("merchant_id", "merchant ids are per city: give exactly one city with it")
 	}
 	no := strings.ToUpper(strings.TrimSpace(f.OrderNo))
 	if no != "" {
@@ -156,24 +189,14 @@ func (h *HQ) Orders(ctx context.Context, f OrdersQuery) (CrossList[HQOrder], err
 	}
 	n := app.Page{Limit: f.Limit}.Size()
 	return gather(ctx, h, cities, f.Cursor, n, func(ctx context.Context, c *tenants.City, pos *crossPos, n int) ([]HQOrder, error) {
-		q, err := createdBetween(tenants.DB(ctx).Model(&booking.Order{}).Select(orderColumns), c, f.From, f.To)
+		rows, err := newest[booking.Order](ctx, c, pos, n, orderColumns, f.From, f.To, func(q *gorm.DB) *gorm.DB {
+			q = eq(eq(eq(q, "status", f.Status), "merchant_id", f.MerchantID), "customer_id", customerID)
+			if no != "" {
+				q = q.Where("order_no LIKE ?", no+"%")
+			}
+			return q
+		})
 		if err != nil {
-			return nil, err
-		}
-		if f.Status != "" {
-			q = q.Where("status = ?", f.Status)
-		}
-		if f.MerchantID > 0 {
-			q = q.Where("merchant_id = ?", f.MerchantID)
-		}
-		if no != "" {
-			q = q.Where("order_no LIKE ?", no+"%")
-		}
-		if customerID > 0 {
-			q = q.Where("customer_id = ?", customerID)
-		}
-		var rows []booking.Order
-		if err := after(q, pos).Order("created_at DESC, id DESC").Limit(n).Find(&rows).Error; err != nil {
 			return nil, err
 		}
 		out := make([]HQOrder, len(rows))
@@ -217,11 +240,8 @@ func (m HQMerchant) crossKey() (string, time.Time, int64) { return m.City, m.Cre
 
 // Merchants lists the merchants of every city, newest first.
 func (h *HQ) Merchants(ctx context.Context, f MerchantsQuery) (CrossList[HQMerchant], error) {
-	cities, err := h.cities(f.City)
+	cities, err := h.crossCities(f.City, f.From, f.To, 0)
 	if err != nil {
-		return CrossList[HQMerchant]{}, err
-	}
-	if err := checkRange(f.From, f.To); err != nil {
 		return CrossList[HQMerchant]{}, err
 	}
 	name := strings.TrimSpace(f.Q)
@@ -230,19 +250,16 @@ func (h *HQ) Merchants(ctx context.Context, f MerchantsQuery) (CrossList[HQMerch
 	}
 	n := app.Page{Limit: f.Limit}.Size()
 	return gather(ctx, h, cities, f.Cursor, n, func(ctx context.Context, c *tenants.City, pos *crossPos, n int) ([]HQMerchant, error) {
-		q, err := createdBetween(tenants.DB(ctx).Model(&merchant.Merchant{}).
-			Select("id, name, status, owner_id, contact_phone_masked, categories, rating_avg, rating_count, commission_bps, created_at"), c, f.From, f.To)
+		rows, err := newest[merchant.Merchant](ctx, c, pos, n,
+			"id, name, status, owner_id, contact_phone_masked, categories, rating_avg, rating_count, commission_bps, created_at", f.From, f.To,
+			func(q *gorm.DB) *gorm.DB {
+				q = eq(q, "status", f.Status)
+				if name != "" {
+					q = q.Where("name LIKE ? ESCAPE '!'", catalog.LikeContains(name))
+				}
+				return q
+			})
 		if err != nil {
-			return nil, err
-		}
-		if f.Status != "" {
-			q = q.Where("status = ?", f.Status)
-		}
-		if name != "" {
-			q = q.Where("name LIKE ? ESCAPE '!'", catalog.LikeContains(name))
-		}
-		var rows []merchant.Merchant
-		if err := after(q, pos).Order("created_at DESC, id DESC").Limit(n).Find(&rows).Error; err != nil {
 			return nil, err
 		}
 		out := make([]HQMerchant, len(rows))
@@ -291,31 +308,16 @@ func (a HQAfterSale) crossKey() (string, time.Time, int64) { return a.City, a.Cr
 
 // AfterSales lists the after-sales cases of every city, newest first.
 func (h *HQ) AfterSales(ctx context.Context, f AfterSalesQuery) (CrossList[HQAfterSale], error) {
-	cities, err := h.cities(f.City)
+	cities, err := h.crossCities(f.City, f.From, f.To, f.MerchantID)
 	if err != nil {
 		return CrossList[HQAfterSale]{}, err
 	}
-	if err := checkRange(f.From, f.To); err != nil {
-		return CrossList[HQAfterSale]{}, err
-	}
-	if f.MerchantID < 0 || (f.MerchantID > 0 && len(cities) != 1) {
-		return CrossList[HQAfterSale]{}, app.Invalid("merchant_id", "merchant ids are per city: give exactly one city with it")
-	}
 	n := app.Page{Limit: f.Limit}.Size()
 	return gather(ctx, h, cities, f.Cursor, n, func(ctx context.Context, c *tenants.City, pos *crossPos, n int) ([]HQAfterSale, error) {
-		q, err := createdBetween(tenants.DB(ctx).Model(&booking.AfterSale{}).
-			Select("id, order_id, customer_id, merchant_id, staff_id, reason, status, requested_fen, refund_fen, decision, bearer, created_at"), c, f.From, f.To)
+		rows, err := newest[booking.AfterSale](ctx, c, pos, n,
+			"id, order_id, customer_id, merchant_id, staff_id, reason, status, requested_fen, refund_fen, decision, bearer, created_at", f.From, f.To,
+			func(q *gorm.DB) *gorm.DB { return eq(eq(q, "status", f.Status), "merchant_id", f.MerchantID) })
 		if err != nil {
-			return nil, err
-		}
-		if f.Status != "" {
-			q = q.Where("status = ?", f.Status)
-		}
-		if f.MerchantID > 0 {
-			q = q.Where("merchant_id = ?", f.MerchantID)
-		}
-		var rows []booking.AfterSale
-		if err := after(q, pos).Order("created_at DESC, id DESC").Limit(n).Find(&rows).Error; err != nil {
 			return nil, err
 		}
 		nos := map[int64]string{}
