@@ -310,7 +310,7 @@ func (s *Service) BrowseJSON(ctx context.Context, q BrowseQuery) (Answer, error)
 	if err := q.Normalize(); err != nil {
 		return Answer{}, err
 	}
-	return s.cache.get(c.Code, q.key(c.Code), func() ([]byte, error) {
+	return s.cache.Get(c.Code, q.key(c.Code), func() ([]byte, error) {
 		out, err := s.browse(ctx, q)
 		if err != nil {
 			return nil, err
@@ -329,7 +329,7 @@ func (s *Service) Browse(ctx context.Context, q BrowseQuery) (app.List[BrowseIte
 
 func (s *Service) browse(ctx context.Context, q BrowseQuery) (app.List[BrowseItem], error) {
 	out := app.List[BrowseItem]{Items: []BrowseItem{}}
-	t, err := s.tree(ctx)
+	t, err := s.Tree(ctx)
 	if err != nil {
 		return out, err
 	}
@@ -347,14 +347,14 @@ func (s *Service) browse(ctx context.Context, q BrowseQuery) (app.List[BrowseIte
 	where = append(where, "i.status = ?", "m.status = ?")
 	args = append(args, ItemOn, shopActive)
 	if q.Category != "" {
-		codes := t.subtree(q.Category)
+		codes := t.Subtree(q.Category)
 		if len(codes) == 0 {
 			return out, nil // unknown category: nothing in it
 		}
 		where = append(where, "i.category_code IN ?")
 		args = append(args, codes)
 	}
-	if hidden := t.hidden(); len(hidden) > 0 {
+	if hidden := t.Hidden(); len(hidden) > 0 {
 		where = append(where, "i.category_code NOT IN ?")
 		args = append(args, hidden)
 	}
@@ -425,8 +425,8 @@ func (s *Service) browse(ctx context.Context, q BrowseQuery) (app.List[BrowseIte
 	return out, nil
 }
 
-func toBrowseItem(t *catTree, r *browseRow, withDistance bool) BrowseItem {
-	b := BrowseItem{ID: r.ID, Title: r.Title, Category: t.brief(r.CategoryCode), PriceModel: r.PriceModel, PriceFen: r.PriceFen,
+func toBrowseItem(t *Tree, r *browseRow, withDistance bool) BrowseItem {
+	b := BrowseItem{ID: r.ID, Title: r.Title, Category: t.Brief(r.CategoryCode), PriceModel: r.PriceModel, PriceFen: r.PriceFen,
 		PriceMaxFen: r.PriceMaxFen, DepositFen: r.DepositFen, Unit: r.Unit, DurationMin: r.DurationMin, RatingAvg: r.RatingAvg,
 		RatingCount: r.RatingCount, SalesCount: r.SalesCount, Merchant: MerchantBrief{ID: r.MerchantID, Name: r.MerchantName}}
 	var photos []string
@@ -538,7 +538,7 @@ const recentReviews = 5
 // Detail returns a bookable item's page (404 for anything customers
 // cannot book: off shelf, deleted, suspended shop, hidden category).
 func (s *Service) Detail(ctx context.Context, id int64) (ItemDetail, error) {
-	t, err := s.tree(ctx)
+	t, err := s.Tree(ctx)
 	if err != nil {
 		return ItemDetail{}, err
 	}
@@ -549,7 +549,7 @@ func (s *Service) Detail(ctx context.Context, id int64) (ItemDetail, error) {
 		}
 		return ItemDetail{}, err
 	}
-	if !t.active(it.CategoryCode) {
+	if !t.Active(it.CategoryCode) {
 		return ItemDetail{}, ErrItemNotFound
 	}
 	m, err := s.shop(ctx, it.MerchantID, false)
@@ -565,7 +565,7 @@ func (s *Service) Detail(ctx context.Context, id int64) (ItemDetail, error) {
 			it.Area = &a
 		}
 	}
-	d := ItemDetail{ServiceItem: it, Category: t.brief(it.CategoryCode),
+	d := ItemDetail{ServiceItem: it, Category: t.Brief(it.CategoryCode),
 		Merchant: ShopBrief{ID: m.ID, Name: m.Name, LogoURL: m.LogoURL, RatingAvg: m.RatingAvg, RatingCount: m.RatingCount}}
 	anc := t.ancestors(it.CategoryCode)
 	for i := len(anc) - 1; i >= 0; i-- {
@@ -589,7 +589,7 @@ func (s *Service) DetailJSON(ctx context.Context, id int64) (Answer, error) {
 	if err != nil {
 		return Answer{}, err
 	}
-	return s.cache.get(c.Code, c.Code+"|d|"+strconv.FormatInt(id, 10), func() ([]byte, error) {
+	return s.cache.Get(c.Code, c.Code+"|d|"+strconv.FormatInt(id, 10), func() ([]byte, error) {
 		d, err := s.Detail(ctx, id)
 		if err != nil {
 			return nil, err

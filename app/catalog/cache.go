@@ -11,12 +11,13 @@ import (
 	"golang.org/x/sync/singleflight"
 )
 
-// cache holds marshalled browse and detail answers per city. An entry is
-// served while it is younger than the TTL and was computed at the city's
-// current version; a write bumps the version, so this copy never serves an
-// answer older than its own last write, and other copies (told through the
-// bus) serve one at most TTL old even when a notice is lost.
-type cache struct {
+// Cache holds marshalled answers per city: the catalog's browse and detail
+// answers, the storefront's public pages. An entry is served while it is
+// younger than the TTL and was computed at the city's current version; a
+// write bumps the version, so this copy never serves an answer older than
+// its own last write, and other copies (told through the bus) serve one at
+// most TTL old even when a notice is lost.
+type Cache struct {
 	ttl int64 // nanoseconds
 	max int64
 
@@ -56,11 +57,12 @@ func answer(b []byte) Answer {
 	return a
 }
 
-func newCache(ttl time.Duration, max int) *cache {
-	return &cache{ttl: int64(ttl), max: int64(max)}
+// NewCache is a cache whose entries live at most ttl, at most max of them.
+func NewCache(ttl time.Duration, max int) *Cache {
+	return &Cache{ttl: int64(ttl), max: int64(max)}
 }
 
-func (c *cache) version(city string) *atomic.Int64 {
+func (c *Cache) version(city string) *atomic.Int64 {
 	if v, ok := c.versions.Load(city); ok {
 		return v.(*atomic.Int64)
 	}
@@ -68,19 +70,21 @@ func (c *cache) version(city string) *atomic.Int64 {
 	return v.(*atomic.Int64)
 }
 
-func (c *cache) bump(city string) { c.version(city).Add(1) }
+// Bump drops what the cache holds for a city.
+func (c *Cache) Bump(city string) { c.version(city).Add(1) }
 
-func (c *cache) bumpAll() {
+// BumpAll drops what the cache holds for every city.
+func (c *Cache) BumpAll() {
 	c.versions.Range(func(_, v any) bool {
 		v.(*atomic.Int64).Add(1)
 		return true
 	})
 }
 
-// get returns the cached answer of key in city, or computes it with load.
+// Get returns the cached answer of key in city, or computes it with load.
 // The version is read before load runs, so an answer computed across a
 // concurrent write is stored under the old version and never served.
-func (c *cache) get(city, key string, load func() ([]byte, error)) (Answer, error) {
+func (c *Cache) Get(city, key string, load func() ([]byte, error)) (Answer, error) {
 	ver := c.version(city)
 	v := ver.Load()
 	now := time.Now().UnixNano()

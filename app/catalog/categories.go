@@ -17,9 +17,9 @@ import (
 	"doorstep/tenants"
 )
 
-// catTree is the HQ category tree as loaded into memory. It is rebuilt
+// Tree is the HQ category tree as loaded into memory. It is rebuilt
 // every CategoryTTL and after every category write.
-type catTree struct {
+type Tree struct {
 	gen      int64
 	loadedAt time.Time
 	byID     map[int64]Category
@@ -45,7 +45,10 @@ type CategoryBrief struct {
 	NameEN string `json:"name_en"`
 }
 
-func (s *Service) tree(ctx context.Context) (*catTree, error) {
+// Tree is the global category tree, loaded from HQ once and shared until
+// a category changes (or CategoryTTL passes): marketing and storefront
+// read it too. It is never modified once built.
+func (s *Service) Tree(ctx context.Context) (*Tree, error) {
 	gen := s.catGen.Load()
 	if t := s.cats.Load(); t != nil && t.gen == gen && time.Since(t.loadedAt) < s.cfg.CategoryTTL {
 		return t, nil
@@ -63,11 +66,11 @@ func (s *Service) tree(ctx context.Context) (*catTree, error) {
 	if err != nil {
 		return nil, err
 	}
-	return v.(*catTree), nil
+	return v.(*Tree), nil
 }
 
-func buildTree(rows []Category) *catTree {
-	t := &catTree{loadedAt: time.Now(), byID: map[int64]Category{}, byCode: map[string]Category{}, children: map[int64][]Category{}}
+func buildTree(rows []Category) *Tree {
+	t := &Tree{loadedAt: time.Now(), byID: map[int64]Category{}, byCode: map[string]Category{}, children: map[int64][]Category{}}
 	for _, c := range rows {
 		t.byID[c.ID] = c
 		t.byCode[c.Code] = c
@@ -89,7 +92,7 @@ func buildTree(rows []Category) *catTree {
 	return t
 }
 
-func (t *catTree) nodes(parent int64) []CategoryNode {
+func (t *Tree) nodes(parent int64) []CategoryNode {
 	var out []CategoryNode
 	for _, c := range t.children[parent] {
 		if c.Status != CategoryActive {
@@ -100,8 +103,8 @@ func (t *catTree) nodes(parent int64) []CategoryNode {
 	return out
 }
 
-// active tells whether code and every ancestor of it is active.
-func (t *catTree) active(code string) bool {
+// Active tells whether code and every ancestor of it is active.
+func (t *Tree) Active(code string) bool {
 	c, ok := t.byCode[code]
 	for depth := 0; ok && depth < 32; depth++ {
 		if c.Status != CategoryActive {
@@ -115,8 +118,8 @@ func (t *catTree) active(code string) bool {
 	return false
 }
 
-// subtree lists code and all its descendants.
-func (t *catTree) subtree(code string) []string {
+// Subtree lists code and all its descendants.
+func (t *Tree) Subtree(code string) []string {
 	c, ok := t.byCode[code]
 	if !ok {
 		return nil
@@ -135,7 +138,7 @@ func (t *catTree) subtree(code string) []string {
 }
 
 // ancestors lists code and its ancestors, nearest first.
-func (t *catTree) ancestors(code string) []Category {
+func (t *Tree) ancestors(code string) []Category {
 	var out []Category
 	c, ok := t.byCode[code]
 	for depth := 0; ok && depth < 32; depth++ {
@@ -148,11 +151,11 @@ func (t *catTree) ancestors(code string) []Category {
 	return out
 }
 
-// hidden lists the codes that are not active themselves or through an ancestor.
-func (t *catTree) hidden() []string {
+// Hidden lists the codes that are not active themselves or through an ancestor.
+func (t *Tree) Hidden() []string {
 	var out []string
 	for code := range t.byCode {
-		if !t.active(code) {
+		if !t.Active(code) {
 			out = append(out, code)
 		}
 	}
@@ -160,7 +163,14 @@ func (t *catTree) hidden() []string {
 	return out
 }
 
-func (t *catTree) brief(code string) CategoryBrief {
+// Has tells whether a category with code exists (active or not).
+func (t *Tree) Has(code string) bool {
+	_, ok := t.byCode[code]
+	return ok
+}
+
+// Brief names a category (just the code when it is unknown).
+func (t *Tree) Brief(code string) CategoryBrief {
 	c, ok := t.byCode[code]
 	if !ok {
 		return CategoryBrief{Code: code}
@@ -170,7 +180,7 @@ func (t *catTree) brief(code string) CategoryBrief {
 
 // CategoriesJSON returns the public tree of active categories, marshalled.
 func (s *Service) CategoriesJSON(ctx context.Context) ([]byte, error) {
-	t, err := s.tree(ctx)
+	t, err := s.Tree(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -186,13 +196,13 @@ func (s *Service) Categories(ctx context.Context) ([]Category, error) {
 
 // CategoryBriefs names codes (unknown codes keep their code as name).
 func (s *Service) CategoryBriefs(ctx context.Context, codes []string) ([]CategoryBrief, error) {
-	t, err := s.tree(ctx)
+	t, err := s.Tree(ctx)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]CategoryBrief, 0, len(codes))
 	for _, c := range codes {
-		out = append(out, t.brief(c))
+		out = append(out, t.Brief(c))
 	}
 	return out, nil
 }
@@ -201,7 +211,7 @@ func (s *Service) CategoryBriefs(ctx context.Context, codes []string) ([]Categor
 // for: each must exist and be active. It returns them trimmed, lowercased
 // and without repeats.
 func (s *Service) CheckCategories(ctx context.Context, codes []string) ([]string, error) {
-	t, err := s.tree(ctx)
+	t, err := s.Tree(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -215,7 +225,7 @@ func (s *Service) CheckCategories(ctx context.Context, codes []string) ([]string
 		if _, ok := t.byCode[c]; !ok {
 			return nil, ErrUnknownCategory.WithMessage("category %q does not exist; see GET /v1/categories", c)
 		}
-		if !t.active(c) {
+		if !t.Active(c) {
 			return nil, ErrCategoryInactive.WithMessage("category %q is hidden and takes no new merchants", c)
 		}
 		seen[c] = true
@@ -447,7 +457,7 @@ func (s *Service) categoryUse(ctx context.Context, code string) (int64, error) {
 
 func (s *Service) categoriesChanged(ctx context.Context) {
 	s.catGen.Add(1)
-	s.cache.bumpAll()
+	s.cache.BumpAll()
 	if s.pub != nil {
 		s.pub.Publish(context.WithoutCancel(ctx), "catalog", "*")
 	}

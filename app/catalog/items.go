@@ -128,7 +128,7 @@ func CheckArea(field string, a *geo.Area) error {
 }
 
 // checkItem validates an item in full and fills what derives from the rest.
-func (s *Service) checkItem(ctx context.Context, t *catTree, it *ServiceItem, m shop) error {
+func (s *Service) checkItem(ctx context.Context, t *Tree, it *ServiceItem, m shop) error {
 	it.Title = strings.TrimSpace(it.Title)
 	if n := utf8.RuneCountInString(it.Title); n < 2 || n > 64 {
 		return app.Invalid("title", "2 to 64 characters")
@@ -147,7 +147,7 @@ func (s *Service) checkItem(ctx context.Context, t *catTree, it *ServiceItem, m 
 	if !ok {
 		return ErrUnknownCategory.WithMessage("category %q does not exist; see GET /v1/categories", it.CategoryCode)
 	}
-	if !t.active(cat.Code) {
+	if !t.Active(cat.Code) {
 		return ErrCategoryInactive
 	}
 	if allowed := decodeCodes(m.Categories); len(allowed) > 0 {
@@ -221,7 +221,7 @@ func (s *Service) checkItem(ctx context.Context, t *catTree, it *ServiceItem, m 
 
 // searchText is what keyword search matches: title, description and the
 // names of the category and its ancestors, lowercased.
-func searchText(t *catTree, it *ServiceItem) string {
+func searchText(t *Tree, it *ServiceItem) string {
 	parts := []string{it.Title, it.Description}
 	for _, c := range t.ancestors(it.CategoryCode) {
 		parts = append(parts, c.Name, c.NameEN)
@@ -244,7 +244,7 @@ func (s *Service) CreateItem(ctx context.Context, in ItemInput) (ServiceItem, er
 	if err != nil {
 		return ServiceItem{}, err
 	}
-	t, err := s.tree(ctx) // HQ read: before any city transaction
+	t, err := s.Tree(ctx) // HQ read: before any city transaction
 	if err != nil {
 		return ServiceItem{}, err
 	}
@@ -339,7 +339,7 @@ func (s *Service) UpdateItem(ctx context.Context, id int64, u ItemUpdate) (Servi
 	if err != nil {
 		return ServiceItem{}, err
 	}
-	t, err := s.tree(ctx)
+	t, err := s.Tree(ctx)
 	if err != nil {
 		return ServiceItem{}, err
 	}
@@ -430,7 +430,7 @@ func (s *Service) SetShelf(ctx context.Context, id int64, on bool) (ServiceItem,
 	if err != nil {
 		return ServiceItem{}, err
 	}
-	t, err := s.tree(ctx)
+	t, err := s.Tree(ctx)
 	if err != nil {
 		return ServiceItem{}, err
 	}
@@ -451,7 +451,7 @@ func (s *Service) SetShelf(ctx context.Context, id int64, on bool) (ServiceItem,
 			if m.Status != shopActive {
 				return ErrMerchantNotActive
 			}
-			if !t.active(it.CategoryCode) {
+			if !t.Active(it.CategoryCode) {
 				return ErrCategoryInactive
 			}
 		}
@@ -508,7 +508,7 @@ func (s *Service) Item(ctx context.Context, id int64) (ServiceItem, error) {
 // shop, in an active category. Anything else is 409
 // service_item_unavailable (404 when the item does not exist).
 func (s *Service) Bookable(ctx context.Context, id int64) (ServiceItem, error) {
-	t, err := s.tree(ctx)
+	t, err := s.Tree(ctx)
 	if err != nil {
 		return ServiceItem{}, err
 	}
@@ -519,7 +519,7 @@ func (s *Service) Bookable(ctx context.Context, id int64) (ServiceItem, error) {
 	if it.Status == ItemDeleted {
 		return ServiceItem{}, ErrItemNotFound
 	}
-	if it.Status != ItemOn || !t.active(it.CategoryCode) {
+	if it.Status != ItemOn || !t.Active(it.CategoryCode) {
 		return ServiceItem{}, ErrItemUnavailable
 	}
 	m, err := s.shop(ctx, it.MerchantID, false)

@@ -64,9 +64,9 @@ type Service struct {
 	log   *slog.Logger
 
 	reviews atomic.Pointer[ReviewSource]
-	cache   *cache
+	cache   *Cache
 
-	cats   atomic.Pointer[catTree]
+	cats   atomic.Pointer[Tree]
 	catGen atomic.Int64
 	catSF  singleflight.Group
 
@@ -85,7 +85,7 @@ func New(reg *tenants.Registry, al *audit.Log, pub Publisher, cfg Config, log *s
 	if cfg.CategoryTTL <= 0 {
 		cfg.CategoryTTL = 30 * time.Second
 	}
-	s := &Service{reg: reg, audit: al, pub: pub, cfg: cfg, log: log, cache: newCache(cfg.CacheTTL, cfg.CacheEntries), skills: map[string]skillSet{}}
+	s := &Service{reg: reg, audit: al, pub: pub, cfg: cfg, log: log, cache: NewCache(cfg.CacheTTL, cfg.CacheEntries), skills: map[string]skillSet{}}
 	var none ReviewSource = noReviews{}
 	s.reviews.Store(&none)
 	return s
@@ -128,7 +128,7 @@ func (s *Service) Invalidate(ctx context.Context) {
 	code := c.Code
 	bg := context.WithoutCancel(ctx)
 	tenants.AfterCommit(ctx, func() {
-		s.cache.bump(code)
+		s.cache.Bump(code)
 		if s.pub != nil {
 			s.pub.Publish(bg, "catalog", code)
 		}
@@ -140,10 +140,10 @@ func (s *Service) Invalidate(ctx context.Context) {
 func (s *Service) Invalidated(msg string) {
 	if msg == "*" || msg == "" {
 		s.catGen.Add(1)
-		s.cache.bumpAll()
+		s.cache.BumpAll()
 		return
 	}
-	s.cache.bump(msg)
+	s.cache.Bump(msg)
 }
 
 func merchantOf(ctx context.Context) (app.Actor, error) {

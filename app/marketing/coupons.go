@@ -126,7 +126,7 @@ func itemRefs(ctx context.Context, ids []int64) (map[int64]itemRef, error) {
 func (s *Service) checkScope(ctx context.Context, is issuer, c *Coupon, codes []string, items []int64) error {
 	c.CategoryCodes, c.CategoryScope, c.ItemIDs = []string{}, []string{}, []int64{}
 	if len(codes) > 0 {
-		t, err := s.tree(ctx)
+		t, err := s.cats.Tree(ctx)
 		if err != nil {
 			return err
 		}
@@ -135,7 +135,7 @@ func (s *Service) checkScope(ctx context.Context, is issuer, c *Coupon, codes []
 			if code == "" || slices.Contains(c.CategoryCodes, code) {
 				continue
 			}
-			sub := t.subtree(code)
+			sub := t.Subtree(code)
 			if len(sub) == 0 {
 				return app.Invalid("category_codes", fmt.Sprintf("category %q does not exist; see GET /v1/categories", code))
 			}

@@ -33,7 +33,7 @@ type Accounts interface {
 
 // Categories gives the global category tree (the catalog service).
 type Categories interface {
-	Categories(ctx context.Context) ([]catalog.Category, error)
+	Tree(ctx context.Context) (*catalog.Tree, error)
 }
 
 // Deps are what the marketing service is built from.

@@ -90,11 +90,11 @@ func (s *Service) public(ctx context.Context, pr PublicRef) (pageRef, error) {
 		if err != nil {
 			return ref, err
 		}
-		t, err := s.tree(ctx)
+		t, err := s.cat.Tree(ctx)
 		if err != nil {
 			return ref, err
 		}
-		if !t.active(ref.Category) {
+		if !t.Active(ref.Category) {
 			return pageRef{}, ErrPageNotFound
 		}
 		return ref, nil
@@ -129,15 +129,15 @@ func (s *Service) Public(ctx context.Context, pr PublicRef) (Page, error) {
 	return s.fill(ctx, ref, doc, Page{Template: tpl, Version: r.PublishedVersion, PublishedAt: r.PublishedAt})
 }
 
-// PublicJSON is Public marshalled, through a short cache that a publish
-// invalidates.
-func (s *Service) PublicJSON(ctx context.Context, pr PublicRef) ([]byte, error) {
+// PublicJSON is Public marshalled (and gzipped when large), through a short
+// cache that a publish invalidates.
+func (s *Service) PublicJSON(ctx context.Context, pr PublicRef) (catalog.Answer, error) {
 	c, err := tenants.MustCity(ctx)
 	if err != nil {
-		return nil, err
+		return catalog.Answer{}, err
 	}
 	key := fmt.Sprintf("%s|%s|%d|%s", c.Code, pr.Kind, pr.MerchantID, strings.ToLower(strings.TrimSpace(pr.Category)))
-	return s.cache.get(c.Code, key, func() ([]byte, error) {
+	return s.cache.Get(c.Code, key, func() ([]byte, error) {
 		p, err := s.Public(context.WithoutCancel(ctx), pr)
 		if err != nil {
 			return nil, err
@@ -149,7 +149,7 @@ func (s *Service) PublicJSON(ctx context.Context, pr PublicRef) ([]byte, error) 
 // fill puts live data into doc's components.
 func (s *Service) fill(ctx context.Context, ref pageRef, doc Document, p Page) (Page, error) {
 	p.Kind, p.Key, p.Title, p.Components = ref.Kind, ref.Key, doc.Title, []Block{}
-	t, err := s.tree(ctx)
+	t, err := s.cat.Tree(ctx)
 	if err != nil {
 		return Page{}, err
 	}
@@ -169,7 +169,7 @@ func (s *Service) fill(ctx context.Context, ref pageRef, doc Document, p Page) (
 			p.Title = shop.Name
 		}
 	case KindCategory:
-		b := t.brief(ref.Category)
+		b := t.Brief(ref.Category)
 		p.Category = &b
 		if p.Title == "" {
 			p.Title = b.Name
@@ -181,7 +181,7 @@ func (s *Service) fill(ctx context.Context, ref pageRef, doc Document, p Page) (
 			}
 		}
 	}
-	hidden := t.hidden()
+	hidden := t.Hidden()
 	for _, c := range doc.Components {
 		b := Block{Type: c.Type, Title: c.Title}
 		switch c.Type {
@@ -190,8 +190,8 @@ func (s *Service) fill(ctx context.Context, ref pageRef, doc Document, p Page) (
 		case TypeServiceGrid:
 			q := itemQuery{IDs: c.ItemIDs, MerchantID: merchantID, Limit: c.Count, Hidden: hidden}
 			if len(c.ItemIDs) == 0 && c.Category != "" {
-				q.Categories = t.subtree(c.Category)
-				cb := t.brief(c.Category)
+				q.Categories = t.Subtree(c.Category)
+				cb := t.Brief(c.Category)
 				b.Category = &cb
 				if len(q.Categories) == 0 {
 					continue
@@ -276,7 +276,7 @@ type itemRow struct {
 
 // items reads bookable services (on shelf, active shop, visible category)
 // for a grid.
-func (s *Service) items(ctx context.Context, t *tree, q itemQuery) ([]catalog.BrowseItem, error) {
+func (s *Service) items(ctx context.Context, t *catalog.Tree, q itemQuery) ([]catalog.BrowseItem, error) {
 	where := []string{"i.status = ?", "m.status = ?"}
 	args := []any{catalog.ItemOn, merchant.StatusActive}
 	if len(q.IDs) > 0 {
@@ -306,7 +306,7 @@ func (s *Service) items(ctx context.Context, t *tree, q itemQuery) ([]catalog.Br
 	byID := map[int64]catalog.BrowseItem{}
 	out := make([]catalog.BrowseItem, 0, len(rows))
 	for _, r := range rows {
-		b := catalog.BrowseItem{ID: r.ID, Title: r.Title, Category: t.brief(r.CategoryCode), PriceModel: r.PriceModel, PriceFen: r.PriceFen,
+		b := catalog.BrowseItem{ID: r.ID, Title: r.Title, Category: t.Brief(r.CategoryCode), PriceModel: r.PriceModel, PriceFen: r.PriceFen,
 			PriceMaxFen: r.PriceMaxFen, DepositFen: r.DepositFen, Unit: r.Unit, DurationMin: r.DurationMin, RatingAvg: r.RatingAvg,
 			RatingCount: r.RatingCount, SalesCount: r.SalesCount, Merchant: catalog.MerchantBrief{ID: r.MerchantID, Name: r.MerchantName}}
 		var photos []string

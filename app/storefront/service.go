@@ -17,7 +17,7 @@ import (
 
 // Catalog gives the global category tree.
 type Catalog interface {
-	Categories(ctx context.Context) ([]catalog.Category, error)
+	Tree(ctx context.Context) (*catalog.Tree, error)
 }
 
 // Staff gives public staff profiles (404 kinds for inactive staff).
@@ -65,7 +65,7 @@ type Service struct {
 	audit *audit.Log
 	log   *slog.Logger
 	now   func() time.Time
-	cache *cache
+	cache *catalog.Cache
 }
 
 // New builds the storefront service.
@@ -80,7 +80,7 @@ func New(d Deps) *Service {
 		d.CacheTTL = 5 * time.Second
 	}
 	return &Service{cat: d.Catalog, staff: d.Staff, mer: d.Merchants, cps: d.Coupons, pub: d.Pub, audit: d.Audit, log: d.Log,
-		now: func() time.Time { return d.Now().UTC() }, cache: newCache(d.CacheTTL, 2048)}
+		now: func() time.Time { return d.Now().UTC() }, cache: catalog.NewCache(d.CacheTTL, 2048)}
 }
 
 // Errors clients see.
@@ -147,11 +147,11 @@ func (s *Service) cityRef(ctx context.Context, key string) (pageRef, error) {
 		return pageRef{}, ErrPageNotFound
 	}
 	code = strings.ToLower(code)
-	t, err := s.tree(ctx)
+	t, err := s.cat.Tree(ctx)
 	if err != nil {
 		return pageRef{}, err
 	}
-	if _, ok := t.byCode[code]; !ok {
+	if !t.Has(code) {
 		return pageRef{}, ErrPageNotFound
 	}
 	return pageRef{OwnerType: OwnerCity, Key: KindCategory + ":" + code, Kind: KindCategory, Category: code}, nil
@@ -167,7 +167,7 @@ func (s *Service) invalidate(ctx context.Context) {
 	code := c.Code
 	bg := context.WithoutCancel(ctx)
 	tenants.AfterCommit(ctx, func() {
-		s.cache.bump(code)
+		s.cache.Bump(code)
 		if s.pub != nil {
 			s.pub.Publish(bg, "storefront", code)
 		}
@@ -177,8 +177,8 @@ func (s *Service) invalidate(ctx context.Context) {
 // Invalidated handles a notice from another copy: msg is a city code.
 func (s *Service) Invalidated(msg string) {
 	if msg == "" || msg == "*" {
-		s.cache.bumpAll()
+		s.cache.BumpAll()
 		return
 	}
-	s.cache.bump(msg)
+	s.cache.Bump(msg)
 }

@@ -256,12 +256,12 @@ func (s *Service) checkRefs(ctx context.Context, ref pageRef, p problems, items,
 		}
 	}
 	if len(categories) > 0 {
-		t, err := s.tree(ctx)
+		t, err := s.cat.Tree(ctx)
 		if err != nil {
 			return err
 		}
 		for code, field := range categories {
-			if _, ok := t.byCode[code]; !ok {
+			if !t.Has(code) {
 				p.add(field, "category %q does not exist; see GET /v1/categories", code)
 			}
 		}

@@ -92,7 +92,7 @@ func (s *Server) publicPage(kind string) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		return sendJSON(c, b)
+		return sendAnswer(c, b)
 	}
 }
 
