@@ -55,7 +55,8 @@ CREATE TABLE orders (
   KEY ix_orders_merchant (merchant_id, status, slot_start),
   KEY ix_orders_staff (staff_id, slot_start),
   KEY ix_orders_status (status, pay_deadline),
-  KEY ix_orders_created (created_at)
+  KEY ix_orders_created (created_at),
+  KEY ix_orders_slot (slot_start, status)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 -- +goose Down
 DROP TABLE orders;

@@ -22,7 +22,8 @@ CREATE TABLE accounts (
   updated_at DATETIME(6) NOT NULL,
   UNIQUE KEY uk_accounts_phone (phone_hash),
   UNIQUE KEY uk_accounts_email (email_hash),
-  UNIQUE KEY uk_accounts_referral (referral_code)
+  UNIQUE KEY uk_accounts_referral (referral_code),
+  KEY ix_accounts_referrer (referrer_id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 -- +goose Down
 DROP TABLE accounts;
