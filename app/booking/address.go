@@ -31,13 +31,13 @@ type AddressInput struct {
 
 // AddressUpdate replaces a saved address (PUT). The phone and the full
 // address are stored sealed and shown masked, so a client that did not
-// change them cannot send them back: left out or empty, each keeps its
-// saved value. Every other field is replaced.
+// change them cannot send them back: left out, empty or the masked value
+// GET shows, each keeps its saved value. Every other field is replaced.
 type AddressUpdate struct {
 	Label       string  `json:"label" validate:"max=32" doc:"家, 公司 ..."`
 	ContactName string  `json:"contact_name" validate:"required,max=64"`
-	Phone       string  `json:"phone" validate:"max=20" doc:"mainland mobile number; left out or empty: the saved number is kept"`
-	Address     string  `json:"address" validate:"omitempty,min=4,max=200" doc:"full address text; left out or empty: the saved address text is kept"`
+	Phone       string  `json:"phone" validate:"max=20" doc:"mainland mobile number; left out, empty or the masked number as shown: the saved number is kept"`
+	Address     string  `json:"address" validate:"omitempty,min=4,max=200" doc:"full address text; left out, empty or the masked text as shown: the saved address text is kept"`
 	District    string  `json:"district" validate:"max=64"`
 	Lat         float64 `json:"lat" validate:"required,gte=-90,lte=90"`
 	Lng         float64 `json:"lng" validate:"required,gte=-180,lte=180"`
@@ -166,6 +166,15 @@ func (s *Service) UpdateAddress(ctx context.Context, id int64, in AddressUpdate)
 		}
 		full := AddressInput{Label: in.Label, ContactName: in.ContactName, Phone: strings.TrimSpace(in.Phone), Address: strings.TrimSpace(in.Address),
 			District: in.District, Lat: in.Lat, Lng: in.Lng, IsDefault: in.IsDefault}
+		// GET answers the masked values under the same names ("phone",
+		// "address"): a client that sends back what it read means "unchanged",
+		// never "seal the masked text as the new address".
+		if full.Phone == addr.PhoneMasked {
+			full.Phone = ""
+		}
+		if full.Address == addr.AddressMasked {
+			full.Address = ""
+		}
 		if full.Phone == "" {
 			if full.Phone, err = s.box.Open(addr.PhoneEnc); err != nil {
 				return fmt.Errorf("open phone of address %d: %w", addr.ID, err)
