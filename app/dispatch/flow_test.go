@@ -24,13 +24,13 @@ import (
 // decision is on record with its explanation.
 func TestFlow_BookPayDeclineAcceptServeReviewThenManualReassignment(t *testing.T) {
 	t.Parallel()
-	admin := merchanttest.CityAdmin(t, env, "sz", nextPhone())
-	sh := merchanttest.Open(t, env, "sz", admin, nextPhone(), "安心家政", merchanttest.Area)
+	admin := merchanttest.CityAdmin(t, env, "sz", apptest.NewPhone())
+	sh := merchanttest.Open(t, env, "sz", admin, apptest.NewPhone(), "安心家政", merchanttest.Area)
 	item := merchanttest.AddItem(t, sh.Owner, merchanttest.Item("日常保洁2小时", 15000), true)
 
 	// Two cleaners sign in to the staff app, say where they are and go on duty.
 	app1 := func(name string, at float64) (*apptest.Client, int64) {
-		phone := nextPhone()
+		phone := apptest.NewPhone()
 		v := merchanttest.AddStaff(t, sh.Owner, phone, name)
 		c := env.Client(t).In("sz").As(merchanttest.Act(t, env, phone, "city:sz", app.RoleStaff).AccessToken)
 		p := near(home, at)
@@ -42,7 +42,7 @@ func TestFlow_BookPayDeclineAcceptServeReviewThenManualReassignment(t *testing.T
 	li, liID := app1("李师傅", 1200)
 
 	// The customer books and pays.
-	cust := env.Client(t).In("sz").As(merchanttest.SignIn(t, env, nextPhone()).AccessToken)
+	cust := env.Client(t).In("sz").As(merchanttest.SignIn(t, env, apptest.NewPhone()).AccessToken)
 	var addr booking.Address
 	cust.Post("/v1/addresses", booking.AddressInput{Label: "家", ContactName: "陈女士", Phone: "13912345678",
 		Address: "广东省深圳市南山区科技园科苑路15号3栋1201", District: "南山区", Lat: home.Lat, Lng: home.Lng}).Want(201).JSON(&addr)
@@ -100,7 +100,7 @@ func TestFlow_BookPayDeclineAcceptServeReviewThenManualReassignment(t *testing.T
 	cust.Post(fmt.Sprintf("/v1/orders/%d/review", o.ID), review.CreateInput{Overall: 5, Punctuality: 5, Skill: 5, Attitude: 5, Content: "很专业"}).Want(201)
 
 	// A dispatcher reads how it was dispatched.
-	dphone := nextPhone()
+	dphone := apptest.NewPhone()
 	sh.Owner.Post("/v1/merchant/dispatchers", merchant.DispatcherInput{Phone: dphone, Name: "调度小王"}).Want(200, 201)
 	disp := env.Client(t).In("sz").As(merchanttest.Act(t, env, dphone, "city:sz", app.RoleMerchantDispatcher).AccessToken)
 	var h dispatch.History
@@ -125,7 +125,7 @@ func TestFlow_BookPayDeclineAcceptServeReviewThenManualReassignment(t *testing.T
 		t.Fatalf("city's view %+v", ch)
 	}
 	// Another merchant's dispatcher does not.
-	rival := merchanttest.Open(t, env, "sz", admin, nextPhone(), "别家家政", merchanttest.Area)
+	rival := merchanttest.Open(t, env, "sz", admin, apptest.NewPhone(), "别家家政", merchanttest.Area)
 	rival.Owner.Get(fmt.Sprintf("/v1/merchant/orders/%d/dispatch", o.ID)).WantError(404, "order_not_found")
 
 	// The next order: the reviewed cleaner ranks first now.

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -38,83 +37,33 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-var phones atomic.Int64
+func cityCtx(t testing.TB) context.Context { return env.CityCtx(t, "sz") }
 
-func nextPhone() string { return apptest.Phone(int(phones.Add(1)) + 4_000_000) }
+func must(t testing.TB, err error) { t.Helper(); apptest.Must(t, err) }
 
-func cityCtx(t testing.TB) context.Context {
-	t.Helper()
-	c, err := env.P.Reg.Lookup("sz")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tenants.WithCity(context.Background(), c)
-}
-
-func must(t testing.TB, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
-var shanghai = func() *time.Location {
-	l, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		panic(err)
-	}
-	return l
-}()
+var shanghai = apptest.Shanghai
 
 // slotAt is a city-time slot days from today at hh:mm, as the API takes it.
-func slotAt(days, hh, mm int) string {
-	d := time.Now().In(shanghai).AddDate(0, 0, days)
-	return time.Date(d.Year(), d.Month(), d.Day(), hh, mm, 0, 0, shanghai).Format("2006-01-02T15:04")
-}
+func slotAt(days, hh, mm int) string { return apptest.SlotAt(days, hh, mm) }
 
-func slotTime(days, hh, mm int) time.Time {
-	t, err := booking.ParseSlot(slotAt(days, hh, mm), shanghai)
-	if err != nil {
-		panic(err)
-	}
-	return t
-}
+func slotTime(days, hh, mm int) time.Time { return apptest.SlotTime(days, hh, mm) }
 
-// person is an account with a token for one role.
-type person struct {
-	ID    int64
-	Phone string
-	Token string
-}
+type person = apptest.Person
 
-func newAccount(t testing.TB) (int64, string) {
-	t.Helper()
-	phone := nextPhone()
-	id, _, err := env.P.Accounts.FindOrInviteByPhone(context.Background(), phone, "")
-	must(t, err)
-	return id, phone
-}
+func newAccount(t testing.TB) (int64, string) { return env.Account(t) }
 
 func issue(t testing.TB, id int64, scope, role string, merchantID, staffID int64) string {
-	t.Helper()
-	tok, _, err := env.P.Accounts.Tokens().Issue(id, scope, role, merchantID, staffID, 0)
-	must(t, err)
-	return tok
+	return env.Token(t, id, scope, role, merchantID, staffID)
 }
 
-func newCustomer(t testing.TB) person {
-	id, phone := newAccount(t)
-	return person{ID: id, Phone: phone, Token: issue(t, id, "", app.RoleCustomer, 0, 0)}
-}
+func newCustomer(t testing.TB) person { return env.Customer(t) }
 
 // granted is a session acting in a city role (a fresh account).
 func granted(t testing.TB, role string, merchantID, staffID int64) person {
-	id, phone := newAccount(t)
-	env.Grant(t, phone, "city:sz", role, merchantID, staffID)
-	return person{ID: id, Phone: phone, Token: issue(t, id, "city:sz", role, merchantID, staffID)}
+	return env.Granted(t, "sz", role, merchantID, staffID)
 }
 
-func client(t testing.TB, p person) *apptest.Client { return env.Client(t).In("sz").As(p.Token) }
+func client(t testing.TB, p person) *apptest.Client { return env.ClientAs(t, "sz", p) }
 
 // Where the fixture merchants serve: 20 km around Shenzhen's Science Park;
 // customers live at home.
@@ -206,39 +155,16 @@ func (sh *shop) addStaff(t testing.TB, name string, at geo.Point, mask uint64, o
 	return worker{Staff: st, Account: person{ID: id, Phone: phone, Token: issue(t, id, "city:sz", app.RoleStaff, sh.Merchant.ID, st.ID)}}
 }
 
-// address saves an address for the customer through the API.
 func address(t testing.TB, p person, at geo.Point) booking.Address {
-	t.Helper()
-	var a booking.Address
-	client(t, p).Post("/v1/addresses", booking.AddressInput{Label: "家", ContactName: "张三", Phone: "13912345678",
-		Address: "广东省深圳市南山区科技园科苑路15号3栋1201", District: "南山区", Lat: at.Lat, Lng: at.Lng}).Want(201).JSON(&a)
-	return a
+	return env.Address(t, "sz", p, at)
 }
 
-// book places an order through the API.
 func book(t testing.TB, p person, in booking.BookInput) booking.OrderView {
-	t.Helper()
-	var o booking.OrderView
-	client(t, p).Post("/v1/orders", in).Want(201).JSON(&o)
-	return o
+	return env.Book(t, "sz", p, in)
 }
 
-// markPaid applies what an order asks as a confirmed payment (the call the
-// payment service makes when a gateway confirms one): dispatch starts.
-func markPaid(t testing.TB, orderID int64) {
-	t.Helper()
-	ctx := app.WithActor(cityCtx(t), app.System)
-	kind, amount, err := env.P.Booking.PayableNow(ctx, orderID)
-	must(t, err)
-	var accepted bool
-	must(t, tenants.WithTx(ctx, func(ctx context.Context) error {
-		accepted, err = env.P.Booking.ApplyPayment(ctx, orderID, time.Now().UnixNano(), kind, amount)
-		return err
-	}))
-	if !accepted {
-		t.Fatalf("payment of order %d not accepted", orderID)
-	}
-}
+// markPaid applies what an order asks as a confirmed payment: dispatch starts.
+func markPaid(t testing.TB, orderID int64) { env.MarkPaid(t, "sz", orderID) }
 
 // paidOrder books the item for the customer at home (no staff chosen) and
 // pays it.
@@ -315,12 +241,7 @@ func waitOffer(t testing.TB, orderID int64, round int) dispatch.Offer {
 	return off
 }
 
-func readOrder(t testing.TB, id int64) booking.Order {
-	t.Helper()
-	o, err := env.P.Booking.Get(cityCtx(t), id)
-	must(t, err)
-	return o
-}
+func readOrder(t testing.TB, id int64) booking.Order { return env.ReadOrder(t, "sz", id) }
 
 // entryOf finds a staff member in an explanation.
 func entryOf(ex dispatch.Explanation, staffID int64) (dispatch.Considered, bool) {
@@ -351,11 +272,4 @@ func (sh *shop) setPolicy(t testing.TB, in dispatch.PolicyInput) dispatch.Policy
 func ptr[T any](v T) *T { return &v }
 
 // payFor pays an order through the sandbox gateway, as a customer does.
-func payFor(t testing.TB, p person, orderID int64) {
-	t.Helper()
-	var res struct {
-		PaymentNo string `json:"payment_no"`
-	}
-	client(t, p).Post(fmt.Sprintf("/v1/orders/%d/pay", orderID), map[string]string{"method": "sandbox"}).Want(200, 201).JSON(&res)
-	env.Client(t).Post("/v1/sandbox/pay/"+res.PaymentNo, nil).OK()
-}
+func payFor(t testing.TB, p person, orderID int64) { env.PayFor(t, "sz", p, orderID) }

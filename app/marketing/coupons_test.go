@@ -34,7 +34,7 @@ func TestClaim_FiftyCustomersRaceForTenGetExactlyTen(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			<-start
-			r := p.in(t, "sz").Post(fmt.Sprintf("/v1/coupons/%d/claim", c.ID), nil)
+			r := env.ClientAs(t, "sz", p).Post(fmt.Sprintf("/v1/coupons/%d/claim", c.ID), nil)
 			statuses[i], codes[i] = r.Status, r.Code()
 		}()
 	}
@@ -75,7 +75,7 @@ func TestClaim_OneCustomerClaimingTwiceAtOnceGetsOne(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				<-start
-				r := p.in(t, "sz").Post(fmt.Sprintf("/v1/coupons/%d/claim", c.ID), nil)
+				r := env.ClientAs(t, "sz", p).Post(fmt.Sprintf("/v1/coupons/%d/claim", c.ID), nil)
 				res[i], codes[i] = r.Status, r.Code()
 			}()
 		}
@@ -126,7 +126,7 @@ func TestPricing_TwoBookingsRacingForOneCouponOnlyOneUsesIt(t *testing.T) {
 					if chosen {
 						in.CouponID = h.ID
 					}
-					r := p.in(t, "sz").Post("/v1/orders", in)
+					r := env.ClientAs(t, "sz", p).Post("/v1/orders", in)
 					results[i].status, results[i].code = r.Status, r.Code()
 					if r.Status == 201 {
 						_ = json.Unmarshal(r.Body, &results[i].order)
@@ -206,9 +206,9 @@ func TestPricing_BestCouponAppliedAndAChosenOneHonoured(t *testing.T) {
 		t.Fatalf("chosen coupon: %+v", o)
 	}
 	// Someone else's coupon is no coupon at all; a used one is unavailable.
-	p3.in(t, "sz").Post("/v1/orders", booking.BookInput{ServiceItemID: s.Item.ID, SlotStart: slotAt(4, 10, 0), AddressID: a3.ID, CouponID: hs.ID}).
+	env.ClientAs(t, "sz", p3).Post("/v1/orders", booking.BookInput{ServiceItemID: s.Item.ID, SlotStart: slotAt(4, 10, 0), AddressID: a3.ID, CouponID: hs.ID}).
 		WantError(404, "coupon_not_found")
-	p3.in(t, "sz").Post("/v1/orders", booking.BookInput{ServiceItemID: s.Item.ID, SlotStart: slotAt(4, 10, 0), AddressID: a3.ID, CouponID: h5.ID}).
+	env.ClientAs(t, "sz", p3).Post("/v1/orders", booking.BookInput{ServiceItemID: s.Item.ID, SlotStart: slotAt(4, 10, 0), AddressID: a3.ID, CouponID: h5.ID}).
 		WantError(409, "coupon_unavailable")
 	used := mine(t, "sz", p, "used")
 	if len(used) != 2 || used[0].OrderID == 0 {
@@ -239,7 +239,7 @@ func TestPricing_MinimumSpendCategoriesAndTheIssuingShop(t *testing.T) {
 	hms := claim(t, "sz", p, ms.ID)
 	hhk := claim(t, "sz", p, hk.ID)
 	ha := claim(t, "sz", p, shopA.ID)
-	c := p.in(t, "sz")
+	c := env.ClientAs(t, "sz", p)
 
 	// Below the minimum spend: refused when chosen, skipped when picking.
 	c.Post("/v1/orders", booking.BookInput{ServiceItemID: b.Item.ID, SlotStart: slotAt(2, 10, 0), AddressID: addr.ID, CouponID: hms.ID}).
@@ -258,7 +258,7 @@ func TestPricing_MinimumSpendCategoriesAndTheIssuingShop(t *testing.T) {
 	p2 := newCustomer(t)
 	a2 := address(t, "sz", p2)
 	h2 := claim(t, "sz", p2, hk.ID)
-	p2.in(t, "sz").Post("/v1/orders", booking.BookInput{ServiceItemID: a.Repair.ID, SlotStart: slotAt(3, 10, 0), AddressID: a2.ID, CouponID: h2.ID}).
+	env.ClientAs(t, "sz", p2).Post("/v1/orders", booking.BookInput{ServiceItemID: a.Repair.ID, SlotStart: slotAt(3, 10, 0), AddressID: a2.ID, CouponID: h2.ID}).
 		WantError(422, "coupon_not_applicable")
 	o = book(t, "sz", p, booking.BookInput{ServiceItemID: a.Repair.ID, SlotStart: slotAt(3, 10, 0), AddressID: addr.ID})
 	if o.CouponID != hms.ID || o.DiscountFen != 3000 || o.TotalFen != 17000 {
@@ -291,7 +291,7 @@ func TestPricing_CancelledAndExpiredOrdersGiveTheCouponBack(t *testing.T) {
 	if o.CouponID != h.ID || couponRow(t, "sz", c.ID).UsedCount != 1 {
 		t.Fatalf("booking did not use the coupon: %+v", o)
 	}
-	p.in(t, "sz").Post(fmt.Sprintf("/v1/orders/%d/cancel", o.ID), booking.CancelInput{Reason: "改期"}).OK()
+	env.ClientAs(t, "sz", p).Post(fmt.Sprintf("/v1/orders/%d/cancel", o.ID), booking.CancelInput{Reason: "改期"}).OK()
 	if got := heldRow(t, "sz", h.ID); got.Status != marketing.HeldAvailable || got.OrderID != 0 || couponRow(t, "sz", c.ID).UsedCount != 0 {
 		t.Fatalf("after cancel: %+v, used_count %d", got, couponRow(t, "sz", c.ID).UsedCount)
 	}
@@ -338,9 +338,9 @@ func TestNewCustomerOffer_RefusedAfterTheFirstCompletedOrder(t *testing.T) {
 	if done.CouponID != held.ID || done.DiscountFen != 3000 {
 		t.Fatalf("the first order did not take the new-customer offer: %+v", done)
 	}
-	p.in(t, "sz").Post(fmt.Sprintf("/v1/coupons/%d/claim", nc.ID), nil).WantError(409, "coupon_new_customers_only")
+	env.ClientAs(t, "sz", p).Post(fmt.Sprintf("/v1/coupons/%d/claim", nc.ID), nil).WantError(409, "coupon_new_customers_only")
 	var av []marketing.AvailableCoupon
-	p.in(t, "sz").Get("/v1/coupons/available").OK().JSON(&av)
+	env.ClientAs(t, "sz", p).Get("/v1/coupons/available").OK().JSON(&av)
 	for _, c := range av {
 		if c.ID == nc.ID {
 			t.Fatal("a new-customer offer is offered to a customer with a completed order")
@@ -374,17 +374,17 @@ func TestCoupons_IssuersSeeAndChangeOnlyTheirOwn(t *testing.T) {
 	}
 	// Customers cannot issue; merchants cannot use the city's endpoints.
 	p := newCustomer(t)
-	p.in(t, "sz").Post("/v1/merchant/coupons", couponIn("x", 1)).WantError(403, "forbidden")
+	env.ClientAs(t, "sz", p).Post("/v1/merchant/coupons", couponIn("x", 1)).WantError(403, "forbidden")
 	a.Owner.Post("/v1/admin/coupons", couponIn("x", 1)).WantError(403, "forbidden")
 	// Pause stops claims; resume allows them; stop is final.
 	a.Owner.Patch(fmt.Sprintf("/v1/merchant/coupons/%d", ca.ID), map[string]string{"status": "paused"}).OK()
-	p.in(t, "sz").Post(fmt.Sprintf("/v1/coupons/%d/claim", ca.ID), nil).WantError(409, "coupon_not_claimable")
+	env.ClientAs(t, "sz", p).Post(fmt.Sprintf("/v1/coupons/%d/claim", ca.ID), nil).WantError(409, "coupon_not_claimable")
 	a.Owner.Patch(fmt.Sprintf("/v1/merchant/coupons/%d", ca.ID), map[string]string{"status": "active"}).OK()
 	h := claim(t, "sz", p, ca.ID)
 	admin.Patch(fmt.Sprintf("/v1/admin/coupons/%d", ca.ID), map[string]string{"title": "城市改名"}).WantError(403, "forbidden")
 	admin.Patch(fmt.Sprintf("/v1/admin/coupons/%d", ca.ID), map[string]string{"status": "stopped"}).OK()
 	a.Owner.Patch(fmt.Sprintf("/v1/merchant/coupons/%d", ca.ID), map[string]string{"status": "active"}).WantError(409, "coupon_stopped")
-	newCustomer(t).in(t, "sz").Post(fmt.Sprintf("/v1/coupons/%d/claim", ca.ID), nil).WantError(409, "coupon_not_claimable")
+	env.ClientAs(t, "sz", newCustomer(t)).Post(fmt.Sprintf("/v1/coupons/%d/claim", ca.ID), nil).WantError(409, "coupon_not_claimable")
 	// Claimed before the stop: still usable.
 	addr := address(t, "sz", p)
 	o := book(t, "sz", p, booking.BookInput{ServiceItemID: a.Item.ID, SlotStart: slotAt(2, 10, 0), AddressID: addr.ID})
@@ -405,7 +405,7 @@ func TestGrant_CityGivesACouponByPhoneAndTellsTheCustomer(t *testing.T) {
 	in.Claimable = new(bool) // grant only
 	c := createCoupon(t, admin, "/v1/admin/coupons", in)
 	p := newCustomer(t)
-	p.in(t, "sz").Post(fmt.Sprintf("/v1/coupons/%d/claim", c.ID), nil).WantError(409, "coupon_not_claimable")
+	env.ClientAs(t, "sz", p).Post(fmt.Sprintf("/v1/coupons/%d/claim", c.ID), nil).WantError(409, "coupon_not_claimable")
 	var h marketing.MyCoupon
 	admin.Post(fmt.Sprintf("/v1/admin/coupons/%d/grant", c.ID), marketing.GrantInput{Phone: p.Phone}).Want(201).JSON(&h)
 	if h.Source != marketing.SourceGrant || h.Status != marketing.HeldAvailable {
@@ -414,7 +414,7 @@ func TestGrant_CityGivesACouponByPhoneAndTellsTheCustomer(t *testing.T) {
 	admin.Post(fmt.Sprintf("/v1/admin/coupons/%d/grant", c.ID), marketing.GrantInput{Phone: "13700000000"}).WantError(404, "account_not_found")
 	eventually(t, "the coupon_granted notice", func() bool {
 		var box notify.Inbox
-		p.in(t, "sz").Get("/v1/inbox").OK().JSON(&box)
+		env.ClientAs(t, "sz", p).Get("/v1/inbox").OK().JSON(&box)
 		for _, n := range box.Items {
 			if n.Event == "coupon_granted" {
 				return true

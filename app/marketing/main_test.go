@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -34,54 +33,20 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-var phones atomic.Int64
+func nextPhone() string { return apptest.NewPhone() }
 
-func init() { phones.Store(3000) }
+func cityCtx(t testing.TB, code string) context.Context { return env.CityCtx(t, code) }
 
-func nextPhone() string { return apptest.Phone(int(phones.Add(1))) }
+func must(t testing.TB, err error) { t.Helper(); apptest.Must(t, err) }
 
-func cityCtx(t testing.TB, code string) context.Context {
-	t.Helper()
-	c, err := env.P.Reg.Lookup(code)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tenants.WithCity(context.Background(), c)
-}
-
-func must(t testing.TB, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
-// person is an account with a token for one role.
-type person struct {
-	ID    int64
-	Phone string
-	Token string
-}
+type person = apptest.Person
 
 func issue(t testing.TB, id int64, scope, role string, merchantID, staffID int64) string {
-	t.Helper()
-	tok, _, err := env.P.Accounts.Tokens().Issue(id, scope, role, merchantID, staffID, 0)
-	must(t, err)
-	return tok
+	return env.Token(t, id, scope, role, merchantID, staffID)
 }
 
 // newCustomer is a fresh customer with a session (customers need no grant).
-func newCustomer(t testing.TB) person {
-	t.Helper()
-	phone := nextPhone()
-	id, _, err := env.P.Accounts.FindOrInviteByPhone(context.Background(), phone, "")
-	must(t, err)
-	return person{ID: id, Phone: phone, Token: issue(t, id, "", app.RoleCustomer, 0, 0)}
-}
-
-func (p person) in(t testing.TB, city string) *apptest.Client {
-	return env.Client(t).In(city).As(p.Token)
-}
+func newCustomer(t testing.TB) person { return env.Customer(t) }
 
 // shop is a merchant opened through the API with one item on shelf in
 // daily_cleaning, another in ac_repair, and one staff member.
@@ -113,51 +78,21 @@ func openShop(t testing.TB, city string, admin *apptest.Client, name string) sho
 	return s
 }
 
-var shanghai = func() *time.Location {
-	l, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		panic(err)
-	}
-	return l
-}()
+var shanghai = apptest.Shanghai
 
 // slotAt is a city-time slot days from today at hh:mm.
-func slotAt(days, hh, mm int) string {
-	d := time.Now().In(shanghai).AddDate(0, 0, days)
-	return time.Date(d.Year(), d.Month(), d.Day(), hh, mm, 0, 0, shanghai).Format("2006-01-02T15:04")
-}
+func slotAt(days, hh, mm int) string { return apptest.SlotAt(days, hh, mm) }
 
 func address(t testing.TB, city string, p person) booking.Address {
-	t.Helper()
-	var a booking.Address
-	p.in(t, city).Post("/v1/addresses", booking.AddressInput{Label: "家", ContactName: "张三", Phone: "13912345678",
-		Address: "广东省深圳市南山区科技园科苑路15号3栋1201", District: "南山区", Lat: merchanttest.Shenzhen.Lat, Lng: merchanttest.Shenzhen.Lng}).Want(201).JSON(&a)
-	return a
+	return env.Address(t, city, p, merchanttest.Shenzhen)
 }
 
-// book places an order through the API.
 func book(t testing.TB, city string, p person, in booking.BookInput) booking.OrderView {
-	t.Helper()
-	var o booking.OrderView
-	p.in(t, city).Post("/v1/orders", in).Want(201).JSON(&o)
-	return o
+	return env.Book(t, city, p, in)
 }
 
 // payFor pays what an order asks through the sandbox gateway.
-func payFor(t testing.TB, city string, p person, orderID int64) {
-	t.Helper()
-	var res struct {
-		PaymentNo string `json:"payment_no"`
-	}
-	p.in(t, city).Post(fmt.Sprintf("/v1/orders/%d/pay", orderID), map[string]string{"method": "sandbox"}).Want(200, 201).JSON(&res)
-	var paid struct {
-		Notified bool `json:"notified"`
-	}
-	env.Client(t).Post("/v1/sandbox/pay/"+res.PaymentNo, nil).OK().JSON(&paid)
-	if !paid.Notified {
-		t.Fatalf("sandbox payment %s was not notified", res.PaymentNo)
-	}
-}
+func payFor(t testing.TB, city string, p person, orderID int64) { env.PayFor(t, city, p, orderID) }
 
 // completeOrder books the shop's item with its staff member, pays, and has
 // the staff member do the job to the end, all through the API.
@@ -193,14 +128,14 @@ func createCoupon(t testing.TB, c *apptest.Client, path string, in marketing.Cou
 func claim(t testing.TB, city string, p person, couponID int64) marketing.MyCoupon {
 	t.Helper()
 	var out marketing.MyCoupon
-	p.in(t, city).Post(fmt.Sprintf("/v1/coupons/%d/claim", couponID), nil).Want(201).JSON(&out)
+	env.ClientAs(t, city, p).Post(fmt.Sprintf("/v1/coupons/%d/claim", couponID), nil).Want(201).JSON(&out)
 	return out
 }
 
 func mine(t testing.TB, city string, p person, status string) []marketing.MyCoupon {
 	t.Helper()
 	var out app.List[marketing.MyCoupon]
-	p.in(t, city).Get("/v1/coupons/mine?status=" + status).OK().JSON(&out)
+	env.ClientAs(t, city, p).Get("/v1/coupons/mine?status=" + status).OK().JSON(&out)
 	return out.Items
 }
 

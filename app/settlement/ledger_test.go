@@ -83,9 +83,9 @@ func TestLedger_EveryFlowBalancesToZeroForEveryOrder(t *testing.T) {
 
 	// Paid after its customer cancelled it: the money goes back by itself.
 	gone := book(t, "sz", cust, booking.BookInput{ServiceItemID: sh.Item.ID, SlotStart: slotAt(6, 9), AddressID: a.ID})
-	res := startPay(t, "sz", cust, gone.ID)
+	res := env.StartPay(t, "sz", cust, gone.ID)
 	c.Post(fmt.Sprintf("/v1/orders/%d/cancel", gone.ID), map[string]string{"reason": "算了"}).OK()
-	payOnSandbox(t, res.PaymentNo)
+	env.SandboxPay(t, res.PaymentNo)
 	refundsDone(t, "sz", gone.ID, 1)
 	ol := orderBooks(t, adm, gone.ID)
 	wantAccounts(t, "late payment refunded", ol, map[string]int64{})
@@ -176,7 +176,7 @@ func TestLedger_ARedeliveredEventPostsNothing(t *testing.T) {
 	before := countEntries(t, "sz")
 
 	// The provider posts the same payment notification again.
-	payOnSandbox(t, no)
+	env.SandboxPay(t, no)
 
 	// Every hook is called again with the same event, in a transaction as
 	// its owner would.

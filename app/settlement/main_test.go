@@ -4,20 +4,14 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"doorstep/app"
 	"doorstep/app/apptest"
 	"doorstep/app/booking"
-	"doorstep/app/catalog"
-	"doorstep/app/geo"
-	"doorstep/app/merchant"
 	"doorstep/app/payment"
 	"doorstep/app/settlement"
-	"doorstep/app/staff"
 	"doorstep/tenants"
 )
 
@@ -38,178 +32,58 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-var phones atomic.Int64
-
-func nextPhone() string { return apptest.Phone(int(7000 + phones.Add(1))) }
+func nextPhone() string { return apptest.NewPhone() }
 
 func cityCtx(t testing.TB, code string) context.Context {
-	t.Helper()
-	c, err := env.P.Reg.Lookup(code)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return app.WithActor(tenants.WithCity(context.Background(), c), app.System)
+	return app.WithActor(env.CityCtx(t, code), app.System)
 }
 
-func must(t testing.TB, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
-}
+func must(t testing.TB, err error) { t.Helper(); apptest.Must(t, err) }
 
-var shanghai = func() *time.Location {
-	l, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		panic(err)
-	}
-	return l
-}()
+var shanghai = apptest.Shanghai
 
 // slotAt is a city-time slot days from today at hh:00, as the API takes it.
-func slotAt(days, hh int) string {
-	d := time.Now().In(shanghai).AddDate(0, 0, days)
-	return time.Date(d.Year(), d.Month(), d.Day(), hh, 0, 0, 0, shanghai).Format("2006-01-02T15:04")
-}
+func slotAt(days, hh int) string { return apptest.SlotAt(days, hh, 0) }
 
-// person is an account with a token for one role.
-type person struct {
-	ID    int64
-	Token string
-}
+type person = apptest.Person
 
-func issue(t testing.TB, id int64, scope, role string, merchantID, staffID int64) string {
-	t.Helper()
-	tok, _, err := env.P.Accounts.Tokens().Issue(id, scope, role, merchantID, staffID, 0)
-	must(t, err)
-	return tok
-}
-
-func account(t testing.TB) (int64, string) {
-	t.Helper()
-	phone := nextPhone()
-	id, _, err := env.P.Accounts.FindOrInviteByPhone(context.Background(), phone, "")
-	must(t, err)
-	return id, phone
-}
-
-func newCustomer(t testing.TB) person {
-	id, _ := account(t)
-	return person{ID: id, Token: issue(t, id, "", app.RoleCustomer, 0, 0)}
-}
-
-// grantAs makes the account of id hold a city role and returns its session.
-func grantAs(t testing.TB, city string, id int64, phone, role string, merchantID, staffID int64) person {
-	env.Grant(t, phone, "city:"+city, role, merchantID, staffID)
-	return person{ID: id, Token: issue(t, id, "city:"+city, role, merchantID, staffID)}
-}
+func newCustomer(t testing.TB) person { return env.Customer(t) }
 
 func granted(t testing.TB, city, role string, merchantID, staffID int64) person {
-	id, phone := account(t)
-	return grantAs(t, city, id, phone, role, merchantID, staffID)
+	return env.Granted(t, city, role, merchantID, staffID)
 }
 
-func client(t testing.TB, city string, p person) *apptest.Client {
-	return env.Client(t).In(city).As(p.Token)
-}
+func client(t testing.TB, city string, p person) *apptest.Client { return env.ClientAs(t, city, p) }
 
-var (
-	center = geo.Point{Lat: 22.5431, Lng: 113.9347}
-	inside = geo.Point{Lat: 22.5460, Lng: 113.9400}
-)
+var inside = apptest.ShopInside
 
-// shop is a merchant with a fixed-price item (128 yuan), a deposit item
-// (100 to 500 yuan, 30 deposit), staff, and sessions of its owner and staff.
+// shop is a fixture shop (apptest.Shop) with sessions of its staff.
 type shop struct {
-	City      string
-	Merchant  merchant.Merchant
-	Item      catalog.ServiceItem
-	Deposit   catalog.ServiceItem
-	Staff     []staff.Staff
-	Owner     person
+	*apptest.Shop
 	StaffSess []person
 }
 
-var fixtureMu sync.Mutex
-
 func newShop(t testing.TB, city string, nStaff int) *shop {
 	t.Helper()
-	fixtureMu.Lock()
-	defer fixtureMu.Unlock()
-	ctx := cityCtx(t, city)
-	now := time.Now().UTC()
-	ownerID, ownerPhone := account(t)
-	hours := merchant.Hours{}
-	for d := 0; d < 7; d++ {
-		hours[d] = [2]int{8 * 60, 20 * 60}
+	sh := &shop{Shop: env.NewShop(t, city, nStaff)}
+	for i := range sh.Staff {
+		sh.StaffSess = append(sh.StaffSess, env.StaffSession(t, sh.Shop, i))
 	}
-	sh := &shop{City: city}
-	sh.Merchant = merchant.Merchant{OwnerID: ownerID, Name: "好家政", LicenceNo: "91440300MA5", ContactName: "王经理",
-		ContactPhoneEnc: []byte{1}, ContactPhoneMasked: "138****0000", Categories: []string{"cleaning"},
-		Area: geo.Area{Center: center, RadiusM: 5000}, OpeningHours: hours, Status: merchant.StatusActive, CreatedAt: now, UpdatedAt: now}
-	must(t, tenants.DB(ctx).Create(&sh.Merchant).Error)
-	sh.Item = catalog.ServiceItem{MerchantID: sh.Merchant.ID, CategoryID: 1, CategoryCode: "cleaning", Title: "日常保洁",
-		Photos: []string{}, PriceModel: catalog.PriceFixed, PriceFen: 12800, Unit: "次", DurationMin: 60, Skills: []string{"clean"},
-		SkillMask: 1, Status: catalog.ItemOn, CreatedAt: now, UpdatedAt: now}
-	must(t, tenants.DB(ctx).Create(&sh.Item).Error)
-	sh.Deposit = catalog.ServiceItem{MerchantID: sh.Merchant.ID, CategoryID: 1, CategoryCode: "repair", Title: "水电维修",
-		Photos: []string{}, PriceModel: catalog.PriceDeposit, PriceFen: 10000, PriceMaxFen: 50000, DepositFen: 3000, Unit: "次",
-		DurationMin: 120, Skills: []string{"repair"}, SkillMask: 2, Status: catalog.ItemOn, CreatedAt: now, UpdatedAt: now}
-	must(t, tenants.DB(ctx).Create(&sh.Deposit).Error)
-	for i := 0; i < nStaff; i++ {
-		id, phone := account(t)
-		st := staff.Staff{MerchantID: sh.Merchant.ID, AccountID: id, DisplayName: fmt.Sprintf("师傅%d", id), Skills: []string{"clean", "repair"},
-			SkillMask: 3, WorkStartMin: 8 * 60, WorkEndMin: 20 * 60, WorkDays: 127, Status: staff.StatusActive, CreatedAt: now, UpdatedAt: now}
-		must(t, tenants.DB(ctx).Create(&st).Error)
-		sh.Staff = append(sh.Staff, st)
-		sh.StaffSess = append(sh.StaffSess, grantAs(t, city, id, phone, app.RoleStaff, sh.Merchant.ID, st.ID))
-	}
-	sh.Owner = grantAs(t, city, ownerID, ownerPhone, app.RoleMerchantOwner, sh.Merchant.ID, 0)
 	return sh
 }
 
-// address saves an address for the customer through the API.
 func address(t testing.TB, city string, p person) booking.Address {
-	t.Helper()
-	var a booking.Address
-	client(t, city, p).Post("/v1/addresses", booking.AddressInput{Label: "家", ContactName: "张三", Phone: "13912345678",
-		Address: "广东省深圳市南山区科技园科苑路15号3栋1201", District: "南山区", Lat: inside.Lat, Lng: inside.Lng}).Want(201).JSON(&a)
-	return a
+	return env.Address(t, city, p, inside)
 }
 
-// book places an order through the API.
 func book(t testing.TB, city string, p person, in booking.BookInput) booking.OrderView {
-	t.Helper()
-	var o booking.OrderView
-	client(t, city, p).Post("/v1/orders", in).Want(201).JSON(&o)
-	return o
-}
-
-// startPay starts paying what the order asks now through the sandbox.
-func startPay(t testing.TB, city string, p person, orderID int64) payment.PayResult {
-	t.Helper()
-	var res payment.PayResult
-	client(t, city, p).Post(fmt.Sprintf("/v1/orders/%d/pay", orderID), map[string]string{"method": "sandbox"}).Want(200, 201).JSON(&res)
-	return res
-}
-
-// payOnSandbox pays a sandbox trade the way the payer does; the sandbox
-// posts its signed notification to us before answering.
-func payOnSandbox(t testing.TB, paymentNo string) {
-	t.Helper()
-	var paid struct {
-		Notified bool `json:"notified"`
-	}
-	env.Client(t).Post("/v1/sandbox/pay/"+paymentNo, nil).OK().JSON(&paid)
-	if !paid.Notified {
-		t.Fatalf("sandbox payment %s was not notified", paymentNo)
-	}
+	return env.Book(t, city, p, in)
 }
 
 func payFor(t testing.TB, city string, p person, orderID int64) string {
 	t.Helper()
-	res := startPay(t, city, p, orderID)
-	payOnSandbox(t, res.PaymentNo)
+	res := env.StartPay(t, city, p, orderID)
+	env.SandboxPay(t, res.PaymentNo)
 	return res.PaymentNo
 }
 

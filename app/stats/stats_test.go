@@ -112,9 +112,9 @@ func TestRollup_ADayOfActivityGivesEveryMeasureExactly(t *testing.T) {
 	// o6: payment started, order cancelled, then paid anyway: the late
 	// payment is refunded by itself and counts in neither gmv nor refunds.
 	o6 := book(t, city, c2, booking.BookInput{ServiceItemID: b.item(t, 4400).ID, SlotStart: slotAt(4, 12), AddressID: ad2.ID})
-	late := startPay(t, city, c2, o6.ID)
+	late := env.StartPay(t, city, c2, o6.ID).PaymentNo
 	client(t, city, c2).Post(fmt.Sprintf("/v1/orders/%d/cancel", o6.ID), map[string]string{"reason": "不要了"}).OK()
-	sandboxPay(t, late)
+	env.SandboxPay(t, late)
 	refundsDone(t, city, o6.ID, 1)
 
 	// Dispatch offers: three made today (two accepted), one made yesterday

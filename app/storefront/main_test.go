@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -32,18 +31,9 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-var phones atomic.Int64
+func nextPhone() string { return apptest.NewPhone() }
 
-func init() { phones.Store(5000) }
-
-func nextPhone() string { return apptest.Phone(int(phones.Add(1))) }
-
-func must(t testing.TB, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
-}
+func must(t testing.TB, err error) { t.Helper(); apptest.Must(t, err) }
 
 // shop is a merchant opened through the API with two items on shelf, a
 // staff member and a claimable coupon.
