@@ -84,6 +84,9 @@ func orderNo(code string, now time.Time, loc *time.Location) string {
 // before anything is written: what Book writes and Quote answers.
 type plan struct {
 	a        app.Actor
+	merchant Merchant    // what the order view shows of them, known
+	item     Item        // without another read
+	staff    StaffMember // zero when none was chosen
 	c        *tenants.City
 	set      Settings
 	base     Order // the order to write: no discount, number or id yet
@@ -181,7 +184,7 @@ func (s *Service) check(ctx context.Context, in BookInput) (plan, error) {
 	} else if item.PriceFen <= 0 {
 		return plan{}, ErrItemUnavailable
 	}
-	return plan{a: a, c: c, set: set, base: base, couponID: in.CouponID, deadline: deadline}, nil
+	return plan{a: a, merchant: m, item: item, staff: st, c: c, set: set, base: base, couponID: in.CouponID, deadline: deadline}, nil
 }
 
 // priceInput is what the coupon of an order is judged on.
@@ -245,7 +248,14 @@ func (s *Service) Book(ctx context.Context, in BookInput) (OrderView, error) {
 	if err != nil {
 		return OrderView{}, slotTaken(err)
 	}
-	return s.viewOne(ctx, o)
+	// The view from what was just checked and written (a new order has no
+	// after-sales case), without reading it back.
+	v := view(o, c)
+	v.MerchantName, v.ServicePhotoURL = p.merchant.Name, p.item.Photo
+	if o.StaffID != 0 {
+		v.StaffName, v.StaffPhotoURL = p.staff.DisplayName, p.staff.PhotoURL
+	}
+	return v, nil
 }
 
 // Quote is what a booking would cost, answered before booking.

@@ -62,6 +62,7 @@ type Service struct {
 	log    *slog.Logger
 	now    func() time.Time
 	live   *hub
+	rules  sync.Map // city code -> cachedRules: the city's own booking settings
 
 	mu       sync.RWMutex
 	pricer   Pricer

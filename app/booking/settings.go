@@ -78,7 +78,7 @@ func (s *Service) Settings(ctx context.Context) (Settings, error) {
 			}
 		}
 	}
-	own, err := s.SettingOverrides(ctx)
+	own, err := s.cachedOverrides(ctx)
 	if err != nil {
 		return st, err
 	}
@@ -86,6 +86,50 @@ func (s *Service) Settings(ctx context.Context) (Settings, error) {
 		applySetting(&st, name, v)
 	}
 	return st, nil
+}
+
+// rulesTTL is how long a copy uses a city's own booking settings before
+// reading them again: every booking, cancellation and slot list reads them.
+// A change made through this copy applies at once; other copies see it
+// within the TTL.
+const rulesTTL = 5 * time.Second
+
+type cachedRules struct {
+	vals map[string]float64 // never modified once stored
+	at   time.Time
+}
+
+// cachedOverrides is SettingOverrides through a short per-city cache. A
+// read inside a transaction is not stored: it may see the transaction's
+// own uncommitted change.
+func (s *Service) cachedOverrides(ctx context.Context) (map[string]float64, error) {
+	c, err := tenants.MustCity(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if v, ok := s.rules.Load(c.Code); ok {
+		if r := v.(cachedRules); time.Since(r.at) < rulesTTL {
+			return r.vals, nil
+		}
+	}
+	at := time.Now()
+	vals, err := s.SettingOverrides(ctx)
+	if err != nil || tenants.InTx(ctx) {
+		return vals, err
+	}
+	s.rules.Store(c.Code, cachedRules{vals: vals, at: at})
+	return vals, nil
+}
+
+// forgetRules drops the cached settings of ctx's city now and again once
+// the surrounding transaction (if any) commits.
+func (s *Service) forgetRules(ctx context.Context) {
+	c, ok := tenants.CityFrom(ctx)
+	if !ok {
+		return
+	}
+	s.rules.Delete(c.Code)
+	tenants.AfterCommit(ctx, func() { s.rules.Delete(c.Code) })
 }
 
 // SettingOverrides returns the booking settings ctx's city has set itself
@@ -133,6 +177,7 @@ func applySetting(st *Settings, name string, v float64) {
 // ClearSetting drops ctx's city's own value of a booking setting, so HQ's
 // default (or the built-in one) applies again.
 func (s *Service) ClearSetting(ctx context.Context, name string) error {
+	defer s.forgetRules(ctx)
 	return tenants.DB(ctx).Where("name = ?", name).Delete(&settingRow{}).Error
 }
 
@@ -141,6 +186,7 @@ func (s *Service) ClearSetting(ctx context.Context, name string) error {
 func (s *Service) SetSetting(ctx context.Context, name string, value float64, by int64) error {
 	b, _ := json.Marshal(value)
 	row := settingRow{Name: name, Value: string(b), UpdatedAt: s.now(), UpdatedBy: by}
+	defer s.forgetRules(ctx)
 	return tenants.DB(ctx).Save(&row).Error
 }
 

@@ -55,6 +55,7 @@ type Item struct {
 	SkillMask    uint64
 	Area         *geo.Area // nil: the merchant's area
 	Status       string    // on | off
+	Photo        string    // the first photo ("" when none), for order views
 }
 
 // Price models and item states, as the catalog spells them.
@@ -89,6 +90,7 @@ type StaffMember struct {
 	WorkEndMin   int
 	WorkDays     int // bit 0 = Sunday ... bit 6 = Saturday
 	Status       string
+	PhotoURL     string
 }
 
 const staffActive = "active"

@@ -2,6 +2,7 @@ package platform
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -76,7 +77,17 @@ func (b bookingCatalog) Item(ctx context.Context, id int64) (booking.Item, error
 	}
 	return booking.Item{ID: it.ID, MerchantID: it.MerchantID, Title: it.Title, CategoryCode: it.CategoryCode, PriceModel: it.PriceModel,
 		PriceFen: it.PriceFen, PriceMaxFen: it.PriceMaxFen, DepositFen: it.DepositFen, DurationMin: it.DurationMin, SkillMask: it.SkillMask,
-		Area: it.Area, Status: it.Status}, nil
+		Area: it.Area, Status: it.Status, Photo: firstOf(it.Photos)}, nil
+}
+
+// firstOf is the first non-blank string of a list ("" when none).
+func firstOf(list []string) string {
+	for _, v := range list {
+		if v = strings.TrimSpace(v); v != "" {
+			return v
+		}
+	}
+	return ""
 }
 
 func (b bookingCatalog) AddSale(ctx context.Context, itemID int64) error {
@@ -101,7 +112,7 @@ func (b bookingStaff) Get(ctx context.Context, id int64) (booking.StaffMember, e
 		return booking.StaffMember{}, err
 	}
 	return booking.StaffMember{ID: st.ID, MerchantID: st.MerchantID, AccountID: st.AccountID, DisplayName: st.DisplayName, SkillMask: st.SkillMask,
-		WorkStartMin: st.WorkStartMin, WorkEndMin: st.WorkEndMin, WorkDays: st.WorkDays, Status: st.Status}, nil
+		WorkStartMin: st.WorkStartMin, WorkEndMin: st.WorkEndMin, WorkDays: st.WorkDays, Status: st.Status, PhotoURL: st.PhotoURL}, nil
 }
 
 func (b bookingStaff) DaysOff(ctx context.Context, staffID int64, from, to time.Time) ([]time.Time, error) {
