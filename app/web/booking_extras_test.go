@@ -671,6 +671,19 @@ func TestStream_AccessTokenInTheQueryOnStreamsOnly(t *testing.T) {
 	if n := firstEvent(t, rd); n.OrderID != o.ID || n.Status != booking.StPendingPayment {
 		t.Fatalf("first event %+v", n)
 	}
+	// EventSource sends no X-City either: the city comes from the host.
+	req, err := http.NewRequest("GET", fmt.Sprintf("%s/v1/orders/%d/stream?access_token=%s", w.e.Base, o.ID, url.QueryEscape(sess.AccessToken)), nil)
+	w.must(t, err)
+	req.Host = "sz.doorstep.test"
+	hres, err := http.DefaultClient.Do(req)
+	w.must(t, err)
+	t.Cleanup(func() { hres.Body.Close() })
+	if hres.StatusCode != 200 {
+		t.Fatalf("stream by host with ?access_token=: %d", hres.StatusCode)
+	}
+	if n := firstEvent(t, bufio.NewReader(hres.Body)); n.OrderID != o.ID || n.Status != booking.StPendingPayment {
+		t.Fatalf("first event by host %+v", n)
+	}
 	// The staff member's stream takes it too.
 	w.pay(t, p, o.ID)
 	sres, srd := w.stream(t, fmt.Sprintf("/v1/staff/jobs/%d/stream", o.ID), w.workers[0].Token)
