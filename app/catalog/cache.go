@@ -3,12 +3,15 @@ package catalog
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/singleflight"
+
+	"doorstep/tenants"
 )
 
 // Cache holds marshalled answers per city: the catalog's browse and detail
@@ -113,4 +116,32 @@ func (c *Cache) Get(city, key string, load func() ([]byte, error)) (Answer, erro
 		return Answer{}, err
 	}
 	return out.(Answer), nil
+}
+
+// Drop drops what the cache holds for ctx's city, in this copy once the
+// open transaction commits (at once without one), and in the other copies
+// through a notice on topic (whose handler calls Dropped).
+func (c *Cache) Drop(ctx context.Context, pub Publisher, topic string) {
+	city, ok := tenants.CityFrom(ctx)
+	if !ok {
+		return
+	}
+	code := city.Code
+	bg := context.WithoutCancel(ctx)
+	tenants.AfterCommit(ctx, func() {
+		c.Bump(code)
+		if pub != nil {
+			pub.Publish(bg, topic, code)
+		}
+	})
+}
+
+// Dropped handles another copy's notice: msg is a city code, or "*" (or
+// empty) for every city.
+func (c *Cache) Dropped(msg string) {
+	if msg == "" || msg == "*" {
+		c.BumpAll()
+		return
+	}
+	c.Bump(msg)
 }

@@ -120,30 +120,15 @@ var (
 // this copy at once (after the open transaction commits) and in the others
 // through the Publisher. Call it after any write that changes what
 // customers see: an item or a merchant's name, area or status.
-func (s *Service) Invalidate(ctx context.Context) {
-	c, ok := tenants.CityFrom(ctx)
-	if !ok {
-		return
-	}
-	code := c.Code
-	bg := context.WithoutCancel(ctx)
-	tenants.AfterCommit(ctx, func() {
-		s.cache.Bump(code)
-		if s.pub != nil {
-			s.pub.Publish(bg, "catalog", code)
-		}
-	})
-}
+func (s *Service) Invalidate(ctx context.Context) { s.cache.Drop(ctx, s.pub, "catalog") }
 
 // Invalidated handles a notice from another copy: msg is a city code, or
 // "*" when the HQ category tree changed.
 func (s *Service) Invalidated(msg string) {
 	if msg == "*" || msg == "" {
 		s.catGen.Add(1)
-		s.cache.BumpAll()
-		return
 	}
-	s.cache.Bump(msg)
+	s.cache.Dropped(msg)
 }
 
 func merchantOf(ctx context.Context) (app.Actor, error) {

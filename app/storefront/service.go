@@ -12,7 +12,6 @@ import (
 	"doorstep/app/marketing"
 	"doorstep/app/merchant"
 	"doorstep/app/staff"
-	"doorstep/tenants"
 )
 
 // Catalog gives the global category tree.
@@ -159,26 +158,7 @@ func (s *Service) cityRef(ctx context.Context, key string) (pageRef, error) {
 
 // invalidate drops the cached public pages of ctx's city here (after the
 // open transaction commits) and in the other copies.
-func (s *Service) invalidate(ctx context.Context) {
-	c, ok := tenants.CityFrom(ctx)
-	if !ok {
-		return
-	}
-	code := c.Code
-	bg := context.WithoutCancel(ctx)
-	tenants.AfterCommit(ctx, func() {
-		s.cache.Bump(code)
-		if s.pub != nil {
-			s.pub.Publish(bg, "storefront", code)
-		}
-	})
-}
+func (s *Service) invalidate(ctx context.Context) { s.cache.Drop(ctx, s.pub, "storefront") }
 
 // Invalidated handles a notice from another copy: msg is a city code.
-func (s *Service) Invalidated(msg string) {
-	if msg == "" || msg == "*" {
-		s.cache.BumpAll()
-		return
-	}
-	s.cache.Bump(msg)
-}
+func (s *Service) Invalidated(msg string) { s.cache.Dropped(msg) }
