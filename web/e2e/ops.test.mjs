@@ -119,7 +119,7 @@ test('(b) sz city admin: dispatch policy, coupon, payout, rules, money, staff', 
   await page.click('[data-test="menu-/city/coupons"]')
   await page.waitForSelector('[data-test=coupons-table] .el-table__row')
   await page.click('[data-test=coupon-new]')
-  const title = `E2E满100减12 ${Date.now().toString(36)}`
+  const title = `E2E立减12 ${Date.now().toString(36)}`
   await page.fill('input[data-test=coupon-title]', title)
   await page.locator('[data-test=coupon-amount] input').fill('12')
   await page.locator('[data-test=coupon-amount] input').blur()
