@@ -84,12 +84,29 @@ test('(a) HQ admin: cross-city lists, platform policies, privacy', async () => {
   await page.waitForSelector('[data-test=reseal-start]')
   await shots(page, 'hq-privacy', () => page.waitForSelector('[data-test=reseal-start]'))
 
-  // Cities: move history and city share dialogs open.
+  // Cities: the city share of sz changes; the move dialog names an unknown placement.
   await page.click('[data-test="menu-/hq/cities"]')
   await page.click('[data-test=city-more-sz]')
-  await page.click('[data-test=city-moves-sz]')
-  await page.waitForSelector('[data-test=moves-dialog]')
-  await shots(page, 'hq-city-moves', () => page.waitForSelector('[data-test=cities-table]'))
+  await page.click('[data-test=city-share-sz]')
+  const share = page.locator('[data-test=city-share-input] input')
+  await share.fill('35')
+  await share.blur()
+  await page.click('[data-test=city-share-save]')
+  await page.waitForSelector('.el-message--success')
+  const set = (await api('GET', '/v1/admin/settlement/settings', { token: s.access_token, city: 'sz' })).body
+  assert.equal(set.city_share_bps, 3500)
+  const openMove = async () => {
+    await page.waitForSelector('[data-test=cities-table] [data-test=city-row-sz]')
+    await page.click('[data-test=city-more-sz]')
+    await page.click('[data-test=city-move-sz]')
+    await page.waitForSelector('[data-test=moves-dialog]')
+  }
+  await openMove()
+  await page.fill('input[data-test=move-placement]', 'nowhere')
+  await page.click('[data-test=moves-dialog] button[type=submit]')
+  await confirmBox(page)
+  await page.waitForSelector('[data-test=moves-dialog] .el-form-item__error')
+  await shots(page, 'hq-city-move', openMove)
   assert.deepEqual(page.problems.filter((p) => !/privacy\/reseal/.test(p)), [])
 })
 
