@@ -31,6 +31,7 @@ async function password(phone, role) {
 
 test('(a) HQ admin: cross-city lists, platform policies, privacy', async () => {
   const page = await open(browser, DESKTOP)
+  page.setDefaultNavigationTimeout(45000) // the shared machine is often busy
   await adminSmsSignIn(page, '13800000001')
   await page.waitForURL(/\/admin\/hq\//)
   const s = await stored(page)
@@ -112,6 +113,7 @@ test('(a) HQ admin: cross-city lists, platform policies, privacy', async () => {
 
 test('(b) sz city admin: dispatch policy, coupon, payout, rules, money, staff', async () => {
   const page = await open(browser, DESKTOP)
+  page.setDefaultNavigationTimeout(45000) // the shared machine is often busy
   await adminPasswordSignIn(page, '13800000002')
   await page.waitForURL(/\/admin\/city\//)
   const s = await stored(page)
