@@ -65,6 +65,22 @@ test('(a) HQ admin: cross-city lists, platform policies, privacy', async () => {
   await page.waitForSelector('[data-test=cc-customers] .el-table__row')
   await shots(page, 'hq-cross-customers', () => page.waitForSelector('[data-test=cc-customers] .el-table__row'))
 
+  // Disable a customer's account from the list, then enable it again.
+  const who = (await api('GET', '/v1/hq/customers?phone=13900000003', { token: s.access_token })).body.items[0]
+  assert.ok(who, 'customer 13900000003 is listed')
+  await page.fill('input[data-test=cc-q]', '13900000003')
+  await page.keyboard.press('Enter')
+  await page.click(`[data-test=acct-disable-${who.account_id}]`)
+  await confirmBox(page)
+  await page.waitForSelector(`[data-test=acct-enable-${who.account_id}]`)
+  const off = (await api('GET', '/v1/hq/customers?phone=13900000003', { token: s.access_token })).body.items[0]
+  assert.equal(off.status, 'disabled')
+  await page.click(`[data-test=acct-enable-${who.account_id}]`)
+  await confirmBox(page)
+  await page.waitForSelector(`[data-test=acct-disable-${who.account_id}]`)
+  const on = (await api('GET', '/v1/hq/customers?phone=13900000003', { token: s.access_token })).body.items[0]
+  assert.equal(on.status, 'active')
+
   // Platform policies: change the after-sales window and save.
   await page.click('[data-test="menu-/hq/policies"]')
   await page.waitForSelector('[data-test=platform-policies]')
@@ -149,6 +165,13 @@ test('(b) sz city admin: dispatch policy, coupon, payout, rules, money, staff', 
   assert.ok(made, 'the coupon is in the API list')
   assert.equal(made.amount_fen, 1200)
   assert.equal(made.issuer, 'city')
+  // Grant it to a customer by phone.
+  await page.click(`[data-test=coupon-grant-${made.id}]`)
+  await page.fill('.el-message-box input', '13900000001')
+  await confirmBox(page)
+  await page.waitForSelector('.el-message--success:has-text("已发放")')
+  const granted = (await api('GET', `/v1/admin/coupons/${made.id}`, { token: s.access_token, city: 'sz' })).body
+  assert.equal(granted.issued_count, 1)
   await shots(page, 'city-coupons', () => page.waitForSelector('[data-test=coupons-table] .el-table__row'))
 
   // Rules.
