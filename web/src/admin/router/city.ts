@@ -4,7 +4,7 @@
 // Planned, as their APIs land (or are built next): staff, payouts and
 // ledger, settlement settings, dispatch policy.
 import type { RouteRecordRaw } from 'vue-router'
-import { User, Document, Stamp, ChatLineSquare, TrendCharts, Shop, Tickets, Service, Medal } from '@element-plus/icons-vue'
+import { User, Document, Stamp, ChatLineSquare, TrendCharts, Shop, Tickets, Service, Medal, Guide, Ticket, Setting, Wallet, Avatar } from '@element-plus/icons-vue'
 
 export default [
   {
@@ -41,6 +41,31 @@ export default [
     path: '/city/reviews',
     component: () => import('../city/Reviews.vue'),
     meta: { op: 'GET /v1/admin/reviews', menu: { group: 'city', title: 'admin.menu.reviews', icon: ChatLineSquare, order: 50 } },
+  },
+  {
+    path: '/city/dispatch-policy',
+    component: () => import('../city/DispatchPolicy.vue'),
+    meta: { op: 'GET /v1/admin/dispatch-policy', menu: { group: 'city', title: 'admin.ops.menu.dispatch', icon: Guide, order: 55 } },
+  },
+  {
+    path: '/city/coupons',
+    component: () => import('../city/Coupons.vue'),
+    meta: { op: 'GET /v1/admin/coupons', menu: { group: 'city', title: 'admin.ops.menu.coupons', icon: Ticket, order: 56 } },
+  },
+  {
+    path: '/city/policies',
+    component: () => import('../city/Policies.vue'),
+    meta: { op: 'GET /v1/admin/policies', menu: { group: 'city', title: 'admin.ops.menu.policies', icon: Setting, order: 57 } },
+  },
+  {
+    path: '/city/money',
+    component: () => import('../city/Money.vue'),
+    meta: { op: 'GET /v1/admin/ledger', menu: { group: 'city', title: 'admin.ops.menu.money', icon: Wallet, order: 58 } },
+  },
+  {
+    path: '/city/staff',
+    component: () => import('../city/Staff.vue'),
+    meta: { op: 'GET /v1/admin/staff', menu: { group: 'city', title: 'admin.ops.menu.staff', icon: Avatar, order: 25 } },
   },
   {
     path: '/city/operators',

@@ -4,7 +4,7 @@
 // Planned HQ entries, added here as their APIs land: cross-city merchant,
 // customer and order lists; platform policies (platform_policy:read/write).
 import type { RouteRecordRaw } from 'vue-router'
-import { DataAnalysis, OfficeBuilding, Key, Document, Files, TrendCharts } from '@element-plus/icons-vue'
+import { DataAnalysis, OfficeBuilding, Key, Document, Files, TrendCharts, Connection, Setting, Lock } from '@element-plus/icons-vue'
 
 export default [
   {
@@ -36,6 +36,21 @@ export default [
     path: '/hq/roles',
     component: () => import('../hq/Roles.vue'),
     meta: { op: 'GET /v1/hq/grants', menu: { group: 'hq', title: 'admin.menu.roles', icon: Key, order: 40 } },
+  },
+  {
+    path: '/hq/cross-city',
+    component: () => import('../hq/CrossCity.vue'),
+    meta: { op: 'GET /v1/hq/orders', menu: { group: 'hq', title: 'admin.ops.menu.cross', icon: Connection, order: 25 } },
+  },
+  {
+    path: '/hq/policies',
+    component: () => import('../hq/Policies.vue'),
+    meta: { op: 'GET /v1/hq/policies', menu: { group: 'hq', title: 'admin.ops.menu.platformPolicies', icon: Setting, order: 35 } },
+  },
+  {
+    path: '/hq/privacy',
+    component: () => import('../hq/Privacy.vue'),
+    meta: { op: 'GET /v1/hq/privacy/reseal', menu: { group: 'hq', title: 'admin.ops.menu.privacy', icon: Lock, order: 45 } },
   },
   {
     path: '/hq/audit',
