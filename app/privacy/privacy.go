@@ -224,13 +224,15 @@ func (s *Service) saveProgress(ctx context.Context, sc scope, table string, p pr
 		" ON DUPLICATE KEY UPDATE value = VALUES(value), updated_at = VALUES(updated_at)", progressName(table), string(b), time.Now().UTC()).Error
 }
 
-// staleFilter selects rows holding a value sealed under another key.
+// staleFilter selects rows holding a value sealed under another key: its
+// first byte, compared as hex (ASCII() of binary data is refused by the
+// in-memory engine the demo runs on without MySQL).
 func staleFilter(t sealedTable, active int) (string, []any) {
 	var parts []string
 	var args []any
 	for _, c := range t.Cols {
-		parts = append(parts, "("+c+" IS NOT NULL AND LENGTH("+c+") > 0 AND ASCII("+c+") <> ?)")
-		args = append(args, active)
+		parts = append(parts, "("+c+" IS NOT NULL AND LENGTH("+c+") > 0 AND HEX("+c+") NOT LIKE ?)")
+		args = append(args, fmt.Sprintf("%02X%%", active))
 	}
 	if t.KeyCol != "" {
 		parts = append(parts, t.KeyCol+" <> ?")
