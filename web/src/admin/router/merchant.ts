@@ -3,5 +3,12 @@
 // pages slot in here, each with the `op` it reads and a menu entry in the
 // "merchant" group; they appear for a role as soon as the API serves them.
 import type { RouteRecordRaw } from 'vue-router'
+import { Guide } from '@element-plus/icons-vue'
 
-export default [] satisfies RouteRecordRaw[]
+export default [
+  {
+    path: '/merchant/dispatch',
+    component: () => import('../merchant/Dispatch.vue'),
+    meta: { op: 'GET /v1/merchant/dispatch/board', menu: { group: 'merchant', title: 'admin.merchantB.menu.dispatch', icon: Guide, order: 20 } },
+  },
+] satisfies RouteRecordRaw[]

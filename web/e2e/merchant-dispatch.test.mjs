@@ -1,0 +1,96 @@
+// The merchant back office's dispatch and marketing pages, as the sz
+// housekeeping owner (13700000101) uses them:
+// (1) a customer books and pays (sandbox) a cleaning without choosing staff;
+//     the owner opens 派单看板, sees the order, reads its 派单说明 and assigns
+//     it by clicking the order and then a staff member; the API agrees.
+// (2) the owner decorates the shop page (店铺装修): adds a notice, moves it,
+//     saves, previews, publishes; the public page shows it.
+// (3) the coupons, figures and dispatch policy pages render at both widths.
+import { test, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { BASE, DESKTOP, api, launch, open, shots, adminPasswordSignIn, stored, confirmBox, customerSession } from './lib.mjs'
+
+const OWNER = '13700000101'
+const CUSTOMER = '13900000001'
+
+let browser
+let page
+const state = { orderId: 0, orderNo: '' }
+
+before(async () => {
+  browser = await launch()
+  page = await open(browser, DESKTOP)
+})
+after(async () => {
+  await browser?.close()
+})
+
+async function signInOwner() {
+  await adminPasswordSignIn(page, OWNER)
+  await page.waitForURL((u) => !/\/admin\/login/.test(u.pathname))
+  // One back-office grant: the role page picks it by itself; else pick it.
+  const left = await page.waitForFunction(() => !/\/admin\/(login|role)/.test(location.pathname), null, { timeout: 5000 }).catch(() => null)
+  if (!left) await page.click('[data-test="grant-merchant_owner-city:sz"]:enabled')
+  await page.waitForFunction(() => !/\/admin\/(login|role)/.test(location.pathname))
+  const s = await stored(page)
+  assert.equal(s.role, 'merchant_owner')
+  return s
+}
+
+/** The city date `days` from now (Shanghai time). */
+function cityDay(days) {
+  return new Date(Date.now() + days * 864e5 + 8 * 3600e3).toISOString().slice(0, 10)
+}
+
+test('(1) a paid order waiting for staff is explained and assigned on the dispatch board by clicking', async () => {
+  // The customer books the cleaning (service 1, 洁净家政) without choosing anyone, and pays in the sandbox.
+  const customer = await customerSession(CUSTOMER)
+  const token = customer.access_token
+  const addr = (await api('GET', '/v1/addresses', { token, city: 'sz' })).body[0]
+  assert.ok(addr, 'the demo customer has an address')
+  const o = await api('POST', '/v1/orders', { token, city: 'sz', body: { service_item_id: 1, address_id: addr.id, slot_start: `${cityDay(3)}T15:00` } })
+  assert.equal(o.status, 201, JSON.stringify(o.body))
+  assert.equal(o.body.staff_id || 0, 0, 'no staff chosen')
+  const p = await api('POST', `/v1/orders/${o.body.id}/pay`, { token, city: 'sz', body: { method: 'sandbox' } })
+  assert.equal(p.status, 201, JSON.stringify(p.body))
+  const paid = await api('POST', `/v1/sandbox/pay/${p.body.payment_no}`, {})
+  assert.equal(paid.status, 200, JSON.stringify(paid.body))
+  state.orderId = o.body.id
+  state.orderNo = o.body.order_no
+
+  const s = await signInOwner()
+  await page.click('[data-test="menu-/merchant/dispatch"]')
+  await page.waitForURL(/\/admin\/merchant\/dispatch/)
+  const card = page.locator(`[data-test=board-waiting] [data-test=order-${state.orderId}]`)
+  await card.waitFor()
+  assert.match(await card.innerText(), new RegExp(state.orderNo))
+
+  // The order's dispatch explanation: decisions with candidates.
+  await card.locator(`[data-test=explain-${state.orderId}]`).click()
+  const drawer = page.locator('[data-test=explain-drawer]')
+  await drawer.locator('[data-test=why]').first().waitFor()
+  assert.match(await drawer.innerText(), /共考虑 \d+ 人/)
+  await page.keyboard.press('Escape')
+  await drawer.waitFor({ state: 'hidden' })
+
+  // Pick a staff member who is not the one holding an open offer, if any.
+  const board = (await api('GET', '/v1/merchant/dispatch/board', { token: s.access_token, city: 'sz' })).body
+  const line = board.unassigned.find((x) => x.order_id === state.orderId)
+  const target = board.staff.find((m) => m.name === '李阿姨' && m.id !== line?.open_offer?.staff_id) || board.staff.find((m) => m.id !== line?.open_offer?.staff_id)
+  assert.ok(target, `a staff member to assign: ${JSON.stringify(board.staff)}`)
+
+  // Click the order, then the staff member.
+  await card.click()
+  await page.waitForSelector('[data-test=board-hint]')
+  await page.click(`[data-test=board-staff] [data-test=staff-${target.id}]`)
+  await page.waitForSelector('.el-message--success')
+  await page.locator(`[data-test=board-waiting] [data-test=order-${state.orderId}]`).waitFor({ state: 'detached' })
+  await page.locator(`[data-test=board-assigned] [data-test=order-${state.orderId}]`).waitFor()
+
+  const after = await api('GET', `/v1/merchant/orders/${state.orderId}`, { token: s.access_token, city: 'sz' })
+  assert.equal(after.body.status, 'assigned')
+  assert.equal(after.body.staff_id, target.id)
+
+  await shots(page, 'merchant-dispatch-board', () => page.locator(`[data-test=board-assigned] [data-test=order-${state.orderId}]`).waitFor())
+  assert.deepEqual(page.problems, [])
+})
