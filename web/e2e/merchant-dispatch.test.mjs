@@ -94,3 +94,57 @@ test('(1) a paid order waiting for staff is explained and assigned on the dispat
   await shots(page, 'merchant-dispatch-board', () => page.locator(`[data-test=board-assigned] [data-test=order-${state.orderId}]`).waitFor())
   assert.deepEqual(page.problems, [])
 })
+
+test('(2) the owner decorates the shop page: adds a notice, moves it up, saves, previews, publishes; the public page shows it', async () => {
+  const s = await stored(page)
+  const shop = (await api('GET', '/v1/merchant/shop', { token: s.access_token, city: 'sz' })).body
+  assert.ok(shop.id > 0, JSON.stringify(shop))
+  const text = `店庆公告 ${Date.now().toString(36)}：本周全场服务满 200 减 30`
+
+  await page.click('[data-test="menu-/merchant/decoration"]')
+  await page.waitForURL(/\/admin\/merchant\/decoration/)
+  await page.waitForSelector('[data-test=page-preview]')
+  const rows = page.locator('[data-test=component-list] > li')
+  const n = await rows.count()
+
+  // Add a notice at the end, write it, move it up one place.
+  await page.click('[data-test=add-notice]')
+  await page.locator(`[data-test=component-${n}][data-type=notice]`).waitFor()
+  await page.fill('[data-test=component-form] textarea[data-test=f-text]', text)
+  await page.click('[data-test=component-form] .el-radio-button:has-text("促销")')
+  if (n > 0) {
+    await page.click(`[data-test=up-${n}]`)
+    await page.locator(`[data-test=component-${n - 1}][data-type=notice]`).waitFor()
+  }
+  await page.waitForSelector('[data-test=unsaved]')
+
+  // Save the draft; the preview (the saved draft with live data) shows the notice.
+  await page.click('[data-test=editor-save]')
+  await page.waitForSelector('.el-message--success')
+  await page.waitForSelector('[data-test=unsaved]', { state: 'detached' })
+  await page.click('[data-test=editor-preview]')
+  await page.locator('[data-test=page-preview] [data-test=preview-notice]', { hasText: text }).waitFor()
+  const at = n > 0 ? n - 1 : 0
+  const types = await page.locator('[data-test=page-preview] section').evaluateAll((els) => els.map((e) => e.getAttribute('data-test')))
+  assert.equal(types[at], 'preview-notice', `notice at ${at}: ${types}`)
+
+  // Publish.
+  await page.click('[data-test=editor-publish]')
+  await confirmBox(page)
+  await page.waitForSelector('.el-message--success:has-text("已发布")')
+
+  const pub = await api('GET', `/v1/merchants/${shop.id}/page`, { city: 'sz' })
+  assert.equal(pub.status, 200, JSON.stringify(pub.body))
+  assert.equal(pub.body.default, false)
+  assert.equal(pub.body.components[at].type, 'notice')
+  assert.equal(pub.body.components[at].text, text)
+  assert.equal(pub.body.components[at].level, 'promo')
+
+  // History lists the new version as live.
+  await page.click('[data-test=editor-history]')
+  await page.waitForSelector('[data-test=history-list] .el-timeline-item:has-text("线上")')
+  await page.keyboard.press('Escape')
+
+  await shots(page, 'merchant-decoration', () => page.waitForSelector('[data-test=page-preview] [data-test=preview-notice]'))
+  assert.deepEqual(page.problems, [])
+})

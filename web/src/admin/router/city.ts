@@ -4,7 +4,7 @@
 // Planned, as their APIs land (or are built next): staff, payouts and
 // ledger, settlement settings, dispatch policy.
 import type { RouteRecordRaw } from 'vue-router'
-import { User, Document, Stamp, ChatLineSquare, TrendCharts, Shop, Tickets, Service, Medal } from '@element-plus/icons-vue'
+import { User, Document, Stamp, ChatLineSquare, TrendCharts, Shop, Tickets, Service, Medal, Brush } from '@element-plus/icons-vue'
 
 export default [
   {
@@ -51,5 +51,10 @@ export default [
     path: '/city/audit',
     component: () => import('../city/Audit.vue'),
     meta: { op: 'GET /v1/admin/audit', menu: { group: 'city', title: 'admin.menu.cityAudit', icon: Document, order: 90 } },
+  },
+  {
+    path: '/city/pages',
+    component: () => import('../components/PageEditorCity.vue'),
+    meta: { op: 'GET /v1/admin/pages', menu: { group: 'city', title: 'admin.merchantB.menu.cityPages', icon: Brush, order: 60 } },
   },
 ] satisfies RouteRecordRaw[]
