@@ -510,7 +510,7 @@ export default {
         palette: 'Add a component',
         components: 'Components',
         pageTitle: 'Page title (optional)',
-        pageTitlePh: 'The shop name by default',
+        pageTitlePh: 'Empty: the default (shop or city name)',
         noComponents: 'No components yet: add one above',
         up: 'Move up',
         down: 'Move down',

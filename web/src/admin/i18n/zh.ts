@@ -510,7 +510,7 @@ export default {
         palette: '添加组件',
         components: '页面组件',
         pageTitle: '页面标题（选填）',
-        pageTitlePh: '默认使用店铺名',
+        pageTitlePh: '留空使用默认标题（店铺名或城市名）',
         noComponents: '还没有组件，从上方添加',
         up: '上移',
         down: '下移',

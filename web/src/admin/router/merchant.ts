@@ -3,7 +3,7 @@
 // pages slot in here, each with the `op` it reads and a menu entry in the
 // "merchant" group; they appear for a role as soon as the API serves them.
 import type { RouteRecordRaw } from 'vue-router'
-import { Guide, SetUp, Brush } from '@element-plus/icons-vue'
+import { Guide, SetUp, Brush, Ticket, TrendCharts } from '@element-plus/icons-vue'
 
 export default [
   {
@@ -20,5 +20,15 @@ export default [
     path: '/merchant/decoration',
     component: () => import('../merchant/Decoration.vue'),
     meta: { op: 'GET /v1/merchant/pages/shop/draft', menu: { group: 'merchant', title: 'admin.merchantB.menu.decoration', icon: Brush, order: 85 } },
+  },
+  {
+    path: '/merchant/figures',
+    component: () => import('../merchant/Figures.vue'),
+    meta: { op: 'GET /v1/merchant/figures', menu: { group: 'merchant', title: 'admin.merchantB.menu.figures', icon: TrendCharts, order: 80 } },
+  },
+  {
+    path: '/merchant/coupons',
+    component: () => import('../merchant/Coupons.vue'),
+    meta: { op: 'GET /v1/merchant/coupons', menu: { group: 'merchant', title: 'admin.merchantB.menu.coupons', icon: Ticket, order: 88 } },
   },
 ] satisfies RouteRecordRaw[]
