@@ -91,6 +91,17 @@ test('(1) a paid order waiting for staff is explained and assigned on the dispat
   assert.equal(after.body.status, 'assigned')
   assert.equal(after.body.staff_id, target.id)
 
+  // Drag the assigned order onto someone else: reassigned after confirming.
+  const other = board.staff.find((m) => m.id !== target.id)
+  if (other) {
+    await page.dragAndDrop(`[data-test=board-assigned] [data-test=order-${state.orderId}]`, `[data-test=board-staff] [data-test=staff-${other.id}]`)
+    await confirmBox(page)
+    await page.waitForSelector('.el-message--success:has-text("已改派")')
+    const moved = await api('GET', `/v1/merchant/orders/${state.orderId}`, { token: s.access_token, city: 'sz' })
+    assert.equal(moved.body.status, 'assigned')
+    assert.equal(moved.body.staff_id, other.id)
+  }
+
   await shots(page, 'merchant-dispatch-board', () => page.locator(`[data-test=board-assigned] [data-test=order-${state.orderId}]`).waitFor())
   assert.deepEqual(page.problems, [])
 })

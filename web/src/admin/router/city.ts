@@ -4,7 +4,7 @@
 // Planned, as their APIs land (or are built next): staff, payouts and
 // ledger, settlement settings, dispatch policy.
 import type { RouteRecordRaw } from 'vue-router'
-import { User, Document, Stamp, ChatLineSquare, TrendCharts, Shop, Tickets, Service, Medal, Brush } from '@element-plus/icons-vue'
+import { User, Document, Stamp, ChatLineSquare, TrendCharts, Shop, Tickets, Service, Medal } from '@element-plus/icons-vue'
 
 export default [
   {
@@ -55,6 +55,6 @@ export default [
   {
     path: '/city/pages',
     component: () => import('../components/PageEditorCity.vue'),
-    meta: { op: 'GET /v1/admin/pages', menu: { group: 'city', title: 'admin.merchantB.menu.cityPages', icon: Brush, order: 60 } },
+    meta: { op: 'GET /v1/admin/pages', menu: { group: 'city', title: 'admin.merchantB.menu.cityPages', icon: Shop, order: 60 } },
   },
 ] satisfies RouteRecordRaw[]
