@@ -8,7 +8,7 @@
 // (3) the coupons, figures and dispatch policy pages render at both widths.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { BASE, DESKTOP, api, launch, open, shots, adminPasswordSignIn, stored, confirmBox, customerSession } from './lib.mjs'
+import { BASE, DESKTOP, api, launch, open, shot, shots, adminPasswordSignIn, stored, confirmBox, customerSession } from './lib.mjs'
 
 const OWNER = '13700000101'
 const CUSTOMER = '13900000001'
@@ -70,6 +70,7 @@ test('(1) a paid order waiting for staff is explained and assigned on the dispat
   const drawer = page.locator('[data-test=explain-drawer]')
   await drawer.locator('[data-test=why]').first().waitFor()
   assert.match(await drawer.innerText(), /共考虑 \d+ 人/)
+  await shot(page, 'desktop-merchant-dispatch-explain')
   await page.keyboard.press('Escape')
   await drawer.waitFor({ state: 'hidden' })
 
@@ -121,6 +122,11 @@ test('(2) the owner decorates the shop page: adds a notice, moves it up, saves, 
   // Add a notice at the end, write it, move it up one place.
   await page.click('[data-test=add-notice]')
   await page.locator(`[data-test=component-${n}][data-type=notice]`).waitFor()
+  // An empty notice is refused; the API's error shows next to the field.
+  await page.fill('[data-test=component-form] textarea[data-test=f-text]', '')
+  await page.click('[data-test=editor-save]')
+  await page.waitForSelector('[data-test=component-form] .el-form-item__error')
+  await page.locator(`[data-test=component-${n}].is-bad`).waitFor()
   await page.fill('[data-test=component-form] textarea[data-test=f-text]', text)
   await page.click('[data-test=component-form] .el-radio-button:has-text("促销")')
   if (n > 0) {
