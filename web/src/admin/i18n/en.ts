@@ -422,6 +422,7 @@ export default {
         nextJob: 'Next job',
         noDecisions: 'No dispatch decisions yet',
         round: 'Round {n}',
+        whyManual: 'Assigned to {name} by hand (account {actor}).',
         whyChosen: 'Chose {name}: the highest score among those who qualified.',
         whyEscalated: 'Left to dispatchers: {reason}.',
         counts: '{c} considered, {q} qualified, radius {r}.',

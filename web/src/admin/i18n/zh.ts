@@ -422,6 +422,7 @@ export default {
         nextJob: '下一单',
         noDecisions: '还没有派单记录',
         round: '第 {n} 轮',
+        whyManual: '由调度人员（账号 {actor}）人工指派给 {name}。',
         whyChosen: '选择了 {name}：符合条件者中综合得分最高。',
         whyEscalated: '转人工：{reason}。',
         counts: '共考虑 {c} 人，{q} 人符合条件，搜索半径 {r}。',
