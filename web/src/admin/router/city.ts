@@ -77,4 +77,9 @@ export default [
     component: () => import('../city/Audit.vue'),
     meta: { op: 'GET /v1/admin/audit', menu: { group: 'city', title: 'admin.menu.cityAudit', icon: Document, order: 90 } },
   },
+  {
+    path: '/city/pages',
+    component: () => import('../components/PageEditorCity.vue'),
+    meta: { op: 'GET /v1/admin/pages', menu: { group: 'city', title: 'admin.merchantB.menu.cityPages', icon: Shop, order: 60 } },
+  },
 ] satisfies RouteRecordRaw[]
