@@ -44,6 +44,17 @@ export const useConsole = defineStore('console', {
   },
   actions: {
     /**
+     * The console area is the role's own: the merchant pages are for merchant
+     * roles, the city pages for city operators and HQ people in a city (a
+     * merchant role holds some city read permissions, but its work is in its
+     * own shop's pages).
+     */
+    inArea(group: 'hq' | 'city' | 'merchant'): boolean {
+      if (group === 'merchant') return this.isMerchant
+      if (group === 'city') return !this.isMerchant
+      return true
+    },
+    /**
      * The operation exists and the role may call it in a city given
      * explicitly (an HQ person acting on a city without entering it).
      */

@@ -25,7 +25,7 @@ export function useMenu() {
       .map((group) => ({
         group,
         items: consoleRoutes
-          .filter((r) => r.meta?.menu?.group === group && r.meta.op && c.can(r.meta.op))
+          .filter((r) => r.meta?.menu?.group === group && c.inArea(group) && r.meta.op && c.can(r.meta.op))
           .sort((a, b) => (a.meta!.menu!.order ?? 0) - (b.meta!.menu!.order ?? 0))
           .map((r) => ({ path: r.path, title: r.meta!.menu!.title, icon: r.meta!.menu!.icon })),
       }))

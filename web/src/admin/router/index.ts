@@ -51,4 +51,5 @@ router.beforeEach(async (to) => {
   if (!c.isBackOffice) return { name: 'role', query: to.fullPath !== '/' ? { redirect: to.fullPath } : {} }
   await loadFeatures()
   if (to.meta.op && !c.can(to.meta.op)) return { name: 'home', query: { denied: to.path } }
+  if (to.meta.menu && !c.inArea(to.meta.menu.group)) return { name: 'home', query: { denied: to.path } }
 })
