@@ -282,7 +282,7 @@ func (p *Platform) Run(ctx context.Context, o RunOptions) error {
 			case <-ctx.Done():
 				sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 				defer cancel()
-				return p.HTTP.App().ShutdownWithContext(sctx)
+				return p.HTTP.Shutdown(sctx)
 			}
 		})
 	}

@@ -326,6 +326,8 @@ func (s *Server) streamOrder(c *fiber.Ctx) error {
 				}
 			case <-end.C:
 				return
+			case <-s.closing:
+				return // the client reconnects to another copy (retry: 2000)
 			}
 		}
 	})

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-playground/validator/v10"
@@ -96,6 +97,10 @@ type Server struct {
 	routes []*route
 	val    *validator.Validate
 	log    *slog.Logger
+	// closing is closed when shutdown begins: open streams end then
+	// instead of holding the drain until its timeout.
+	closing   chan struct{}
+	closeOnce sync.Once
 }
 
 // New builds the Fiber app with every route.
@@ -103,7 +108,7 @@ func New(cfg Config, d Deps) *Server {
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = 30 * time.Second
 	}
-	s := &Server{cfg: cfg, d: d, log: d.Log, val: newValidator()}
+	s := &Server{cfg: cfg, d: d, log: d.Log, val: newValidator(), closing: make(chan struct{})}
 	fc := fiber.Config{
 		AppName:               "doorstep",
 		ErrorHandler:          s.errorHandler,
@@ -136,8 +141,15 @@ func (s *Server) Listen(ctx context.Context, addr string) error {
 	case <-ctx.Done():
 		sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 		defer cancel()
-		return s.app.ShutdownWithContext(sctx)
+		return s.Shutdown(sctx)
 	}
+}
+
+// Shutdown ends open event streams, stops taking requests and waits for
+// those in flight until ctx ends.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.closeOnce.Do(func() { close(s.closing) })
+	return s.app.ShutdownWithContext(ctx)
 }
 
 var errNoRoute = app.E(app.KindNotFound, "route_not_found", "no such endpoint; see /openapi.json")
