@@ -38,8 +38,16 @@ func TestCity_OnboardSuspendResumeThroughTheAPI(t *testing.T) {
 	hq.Post("/v1/hq/cities/hz/resume", nil).OK()
 	e.Client(t).In("hz").Get("/v1/city").OK()
 	e.Client(t).In("nowhere").Get("/v1/city").WantError(404, "city_not_found")
-	// a city admin cannot onboard cities
+	// a city admin cannot onboard cities, nor list where they live
 	e.Client(t).As(admin.AccessToken).Post("/v1/hq/cities", map[string]any{"code": "xx", "name": "x"}).WantError(403, "forbidden")
+	e.Client(t).As(admin.AccessToken).Get("/v1/hq/placements").WantError(403, "forbidden")
+
+	// HQ sees the configured placements and where the cities are
+	var pls []city.Placement
+	hq.Get("/v1/hq/placements").OK().JSON(&pls)
+	if len(pls) != 1 || pls[0].Name != "main" || !pls[0].Default || !pls[0].HQ || pls[0].Cities < 1 {
+		t.Fatalf("placements %+v", pls)
+	}
 }
 
 // BenchmarkCityCreate reports how long onboarding one city takes end to end

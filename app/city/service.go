@@ -278,6 +278,37 @@ func (s *Service) List(ctx context.Context) ([]City, error) {
 	return out, err
 }
 
+// Placement is a configured MySQL server cities can live on.
+type Placement struct {
+	Name    string `json:"name"`
+	Default bool   `json:"default" doc:"new cities go here unless told otherwise"`
+	HQ      bool   `json:"hq" doc:"holds the HQ schema"`
+	Cities  int    `json:"cities" doc:"cities placed on it now"`
+}
+
+// Placements lists the placements this copy is configured with (moving a
+// city needs the target in every copy's config) and how many cities each
+// holds.
+func (s *Service) Placements(ctx context.Context) ([]Placement, error) {
+	var counts []struct {
+		Placement string
+		N         int
+	}
+	if err := s.reg.HQ(ctx).Model(&City{}).Select("placement, COUNT(*) AS n").Where("status <> ?", statusProvisioning).
+		Group("placement").Scan(&counts).Error; err != nil {
+		return nil, fmt.Errorf("count cities per placement: %w", err)
+	}
+	n := map[string]int{}
+	for _, c := range counts {
+		n[c.Placement] = c.N
+	}
+	out := []Placement{}
+	for _, name := range s.reg.Placements() {
+		out = append(out, Placement{Name: name, Default: name == s.reg.DefaultPlacement(), HQ: name == s.reg.HQPlacement(), Cities: n[name]})
+	}
+	return out, nil
+}
+
 // Get returns one city.
 func (s *Service) Get(ctx context.Context, code string) (City, error) {
 	var c City

@@ -61,6 +61,14 @@ func (s *Server) listCities(c *fiber.Ctx) error {
 	return c.JSON(out)
 }
 
+func (s *Server) listPlacements(c *fiber.Ctx) error {
+	out, err := s.d.Cities.Placements(c.UserContext())
+	if err != nil {
+		return err
+	}
+	return c.JSON(out)
+}
+
 func (s *Server) getCity(c *fiber.Ctx) error {
 	out, err := s.d.Cities.Get(c.UserContext(), c.Params("code"))
 	if err != nil {

@@ -46,6 +46,7 @@ func (s *Server) mount() {
 	// HQ: cities, roles, audit
 	s.handle(route{Method: "POST", Path: "/v1/hq/cities", Summary: "Onboard a city: create, migrate and seed its schema, invite its first admin", Tag: "hq", Perm: "city:create", Body: city.CreateInput{}, Resp: city.Created{}, Status: 201}, s.createCity)
 	s.handle(route{Method: "GET", Path: "/v1/hq/cities", Summary: "Every city", Tag: "hq", Perm: "city:read", Resp: []city.City{}}, s.listCities)
+	s.handle(route{Method: "GET", Path: "/v1/hq/placements", Summary: "The MySQL placements cities can live on, with how many each holds", Tag: "hq", Perm: "city:read", Resp: []city.Placement{}}, s.listPlacements)
 	s.handle(route{Method: "GET", Path: "/v1/hq/cities/:code", Summary: "One city", Tag: "hq", Perm: "city:read", Resp: city.City{}}, s.getCity)
 	s.handle(route{Method: "PATCH", Path: "/v1/hq/cities/:code", Summary: "Rename a city or change its commission default", Tag: "hq", Perm: "city:update", Body: city.Update{}, Resp: city.City{}}, s.editCity)
 	s.handle(route{Method: "POST", Path: "/v1/hq/cities/:code/suspend", Summary: "Suspend a city: its pages say so and take no bookings", Tag: "hq", Perm: "city:update", Resp: city.City{}}, s.citySetStatus("suspended"))
