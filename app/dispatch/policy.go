@@ -156,6 +156,9 @@ type PolicyView struct {
 	MerchantID int64      `json:"merchant_id,omitempty"`
 	UpdatedBy  int64      `json:"updated_by,omitempty"`
 	UpdatedAt  *time.Time `json:"updated_at,omitempty"`
+	// CityDefault is, in a merchant's answers, the city's policy the shop
+	// follows without an override of its own.
+	CityDefault *Policy `json:"city_default,omitempty" doc:"merchant answers: the city's policy the shop falls back to"`
 }
 
 // policies reads the city default and, when merchantID > 0, the merchant's
@@ -258,7 +261,25 @@ func (s *Service) MerchantPolicy(ctx context.Context) (PolicyView, error) {
 	if err != nil {
 		return PolicyView{}, err
 	}
-	return s.Effective(ctx, a.MerchantID)
+	return s.merchantView(ctx, a.MerchantID)
+}
+
+// merchantView is a merchant's effective policy with the city's default.
+func (s *Service) merchantView(ctx context.Context, merchantID int64) (PolicyView, error) {
+	v, err := s.Effective(ctx, merchantID)
+	if err != nil {
+		return PolicyView{}, err
+	}
+	city := v.Policy
+	if v.Source == SourceMerchant {
+		cv, err := s.Effective(ctx, 0)
+		if err != nil {
+			return PolicyView{}, err
+		}
+		city = cv.Policy
+	}
+	v.CityDefault = &city
+	return v, nil
 }
 
 // SetMerchantPolicy sets the signed-in merchant's override (the owner),
@@ -275,7 +296,10 @@ func (s *Service) SetMerchantPolicy(ctx context.Context, in PolicyInput) (Policy
 	if err != nil {
 		return PolicyView{}, err
 	}
-	return s.savePolicy(ctx, a, a.MerchantID, in.over(cur.Policy))
+	if _, err := s.savePolicy(ctx, a, a.MerchantID, in.over(cur.Policy)); err != nil {
+		return PolicyView{}, err
+	}
+	return s.merchantView(ctx, a.MerchantID)
 }
 
 // ClearMerchantPolicy removes the signed-in merchant's override: the city's
@@ -295,7 +319,7 @@ func (s *Service) ClearMerchantPolicy(ctx context.Context) (PolicyView, error) {
 	if res.RowsAffected > 0 {
 		s.audit.Record(ctx, "dispatch_policy.delete", "dispatch_policy", policyTarget(a.MerchantID), "ok", nil)
 	}
-	return s.Effective(ctx, a.MerchantID)
+	return s.merchantView(ctx, a.MerchantID)
 }
 
 func policyTarget(merchantID int64) string {

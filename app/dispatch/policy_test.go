@@ -66,6 +66,10 @@ func TestPolicy_CityDefaultMerchantOverrideAndValidation(t *testing.T) {
 	if v.Source != dispatch.SourceMerchant || v.MerchantID != sh.Merchant.ID || v.Policy.OfferTimeoutS != 30 || v.Policy.RadiusM != 8000 || v.Policy.MaxRounds != 4 {
 		t.Fatalf("merchant's own %+v", v)
 	}
+	// The shop still sees what the city's default is, without a city role.
+	if v.CityDefault == nil || v.CityDefault.OfferTimeoutS != 60 || v.CityDefault.RadiusM != 8000 {
+		t.Fatalf("city default beside the merchant's own: %+v", v.CityDefault)
+	}
 	eff, err := env.P.Dispatch.Effective(ctx, sh.Merchant.ID)
 	must(t, err)
 	if eff.Policy.OfferTimeoutS != 30 {
