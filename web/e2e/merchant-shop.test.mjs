@@ -1,0 +1,160 @@
+// (merchant A) The sz merchant owner of 洁净家政 signs in to the merchant back
+// office: edits the shop intro, creates a service and takes it off shelf,
+// adds a staff member, opens an order with its history and dispatch
+// explanation, replies to a review; a person without a shop applies to open one.
+import { test, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { BASE, DESKTOP, launch, open, shots, adminSmsSignIn, adminPasswordSignIn, stored, api } from './lib.mjs'
+
+let browser
+let page
+let token
+const stamp = Date.now().toString(36).slice(-5).toUpperCase()
+
+before(async () => {
+  browser = await launch()
+  page = await open(browser, DESKTOP)
+})
+after(async () => {
+  await browser?.close()
+})
+
+async function pick(selectLocator, optionText) {
+  await selectLocator.click()
+  const opt = page.locator('.el-select-dropdown:visible .el-select-dropdown__item', { hasText: optionText }).first()
+  await opt.click()
+}
+
+test('the merchant owner signs in and lands in the merchant console', async () => {
+  await adminPasswordSignIn(page, '13700000101')
+  await page.waitForSelector('[data-test="menu-/merchant/shop"]')
+  const s = await stored(page)
+  assert.equal(s.role, 'merchant_owner')
+  assert.equal(s.scope, 'city:sz')
+  token = s.access_token
+  for (const p of ['shop', 'items', 'staff', 'orders', 'aftersales', 'reviews', 'money', 'dispatchers']) {
+    await page.waitForSelector(`[data-test="menu-/merchant/${p}"]`)
+  }
+})
+
+test('edits the shop intro and saves it', async () => {
+  await page.click('[data-test="menu-/merchant/shop"]')
+  const intro = page.locator('textarea[data-test=shop-intro]')
+  await intro.waitFor()
+  const text = `持证上岗，准时上门（${stamp}）`
+  await intro.fill(text)
+  await page.click('[data-test=shop-save]')
+  await page.waitForSelector('.el-message--success')
+  const r = await api('GET', '/v1/merchant/shop', { token, city: 'sz' })
+  assert.equal(r.body.intro, text)
+  await shots(page, 'merchant-shop', () => page.waitForSelector('textarea[data-test=shop-intro]'))
+})
+
+test('creates a service, puts it on shelf and takes it off shelf', async () => {
+  await page.click('[data-test="menu-/merchant/items"]')
+  await page.click('[data-test=item-new]')
+  await page.waitForURL(/\/merchant\/items\/new/)
+  const title = `厨房深度清洁 ${stamp}`
+  await page.fill('input[data-test=item-title]', title)
+  await pick(page.locator('[data-test=item-category]'), '深度保洁')
+  // the category suggests its skill (深度保洁)
+  await page.waitForSelector('[data-test=item-skills] .el-tag:has-text("深度保洁")')
+  await page.fill('textarea[data-test=item-desc]', '油烟机拆洗、灶台除垢')
+  await page.fill('[data-test=item-price] input', '199.5')
+  await page.click('[data-test=item-save]')
+  await page.waitForURL(/\/merchant\/items$/)
+  const items = (await api('GET', '/v1/merchant/items?limit=50', { token, city: 'sz' })).body.items
+  const made = items.find((i) => i.title === title)
+  assert.ok(made, 'the new service is listed by the API')
+  assert.equal(made.price_fen, 19950)
+  assert.deepEqual(made.skills, ['deep_cleaning'])
+  assert.equal(made.status, 'off')
+  const row = page.locator(`[data-test=item-${made.id}]`).locator('xpath=ancestor::tr')
+  await row.waitFor()
+  await row.locator('[data-test=item-on]').click()
+  await row.locator('[data-test=item-off]').waitFor()
+  await row.locator('[data-test=item-off]').click()
+  await row.locator('[data-test=item-on]').waitFor()
+  const after = await api('GET', `/v1/merchant/items/${made.id}`, { token, city: 'sz' })
+  assert.equal(after.body.status, 'off')
+  await shots(page, 'merchant-items', () => page.waitForSelector(`[data-test=item-${made.id}]`))
+})
+
+test('adds a staff member', async () => {
+  await page.click('[data-test="menu-/merchant/staff"]')
+  await page.click('[data-test=staff-add]')
+  const phone = `136${String(Date.now()).slice(-8)}`
+  await page.fill('input[data-test=staff-phone]', phone)
+  await page.fill('input[data-test=staff-name]', `赵阿姨${stamp}`)
+  await pick(page.locator('[data-test=staff-form] [data-test=staff-skills]'), '日常保洁')
+  await page.keyboard.press('Escape')
+  await page.click('[data-test=staff-save]')
+  await page.waitForSelector(`[data-test=staff-table] .el-table__row:has-text("赵阿姨${stamp}")`)
+  await shots(page, 'merchant-staff', () => page.waitForSelector('[data-test=staff-table] .el-table__row, .st__card'))
+})
+
+test('opens an order with its history and dispatch explanation', async () => {
+  await page.click('[data-test="menu-/merchant/orders"]')
+  const orders = (await api('GET', '/v1/merchant/orders?limit=50', { token, city: 'sz' })).body.items
+  const done = orders.find((o) => o.status === 'completed')
+  assert.ok(done, 'a completed order in the demo')
+  await page.click(`[data-test=order-${done.id}]`)
+  await page.waitForURL(new RegExp(`/merchant/orders/${done.id}$`))
+  await page.waitForSelector('[data-test=order-events] .el-timeline-item:has-text("下单")')
+  await page.waitForSelector('[data-test=order-events] .el-timeline-item:has-text("完成服务")')
+  await page.waitForSelector('[data-test=order-dispatch]')
+  const waiting = orders.find((o) => o.status === 'dispatching')
+  if (waiting) {
+    await page.goto(`${BASE}/admin/merchant/orders/${waiting.id}`)
+    await page.waitForSelector('[data-test=order-dispatch] .od__decision')
+    await page.waitForSelector('[data-test=order-assign]')
+    await shots(page, 'merchant-order-dispatch', () => page.waitForSelector('[data-test=order-dispatch] .od__decision'))
+  }
+  await page.goto(`${BASE}/admin/merchant/orders`)
+  await shots(page, 'merchant-orders', () => page.waitForSelector(`[data-test=order-${done.id}]`))
+})
+
+test('replies to a review', async () => {
+  await page.goto(`${BASE}/admin/merchant/reviews`)
+  const reviews = (await api('GET', '/v1/merchant/reviews?has_reply=false', { token, city: 'sz' })).body.items
+  assert.ok(reviews.length, 'a review awaiting a reply')
+  const r = reviews[0]
+  await page.fill(`textarea[data-test=review-input-${r.id}]`, `感谢您的认可，期待再次为您服务！${stamp}`)
+  await page.click(`[data-test=review-send-${r.id}]`)
+  await page.waitForSelector(`[data-test=review-${r.id}] [data-test=review-reply-text]:has-text("${stamp}")`)
+  const again = (await api('GET', '/v1/merchant/reviews?has_reply=true', { token, city: 'sz' })).body.items
+  assert.ok(again.some((x) => x.id === r.id && x.reply.includes(stamp)))
+})
+
+test('every merchant page of this helper renders without errors', async () => {
+  for (const p of ['aftersales', 'money', 'dispatchers']) {
+    await page.click(`[data-test="menu-/merchant/${p}"]`)
+    await page.waitForSelector('.ph__title')
+    await page.waitForLoadState('networkidle')
+  }
+  assert.deepEqual(page.problems, [])
+})
+
+test('a person without a shop applies to open one from the role picker', async () => {
+  const p2 = await open(browser, DESKTOP)
+  const phone = `139${String(Date.now()).slice(-8)}`
+  await adminSmsSignIn(p2, phone)
+  await p2.waitForURL(/\/admin\/role/)
+  await p2.click('[data-test=apply-link]')
+  await p2.waitForURL(/\/admin\/apply/)
+  await p2.click('[data-test=apply-new]')
+  await p2.fill('input[data-test=apply-name]', `小家电快修 ${stamp}`)
+  await p2.fill('input[data-test=apply-licence]', `91440300MA${stamp}0000`.slice(0, 18))
+  const form = p2.locator('[data-test=apply-form]')
+  await form.locator('.el-form-item:has-text("营业执照图片链接") input').fill('https://example.com/licence.jpg')
+  await form.locator('.el-form-item:has-text("联系人") input').first().fill('钱先生')
+  await form.locator('.el-form-item:has-text("联系电话") input').fill('13700000999')
+  await form.locator('.el-form-item:has-text("经营类目") .el-select').click()
+  await p2.locator('.el-select-dropdown:visible .el-select-dropdown__item', { hasText: '空调维修' }).first().click()
+  await p2.keyboard.press('Escape')
+  await p2.click('[data-test=apply-submit]')
+  await p2.waitForSelector('[data-test^=application-] .ds-tag:has-text("待审核")')
+  await shots(p2, 'merchant-apply', () => p2.waitForSelector('[data-test^=application-]'))
+  assert.deepEqual(p2.problems, [])
+  await p2.context().close()
+})
