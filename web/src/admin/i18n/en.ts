@@ -584,6 +584,10 @@ export default {
         replyPlaceholder: 'Thank the customer… (one reply per review)',
         reply: 'Reply',
         replied: 'Reply published',
+        report: 'Report',
+        reportReason: 'Why (the city sees it): abusive, false review…',
+        reported: 'Reported; the city will look at it',
+        reportedTag: 'Reported',
       },
       money: {
         available: 'Available',

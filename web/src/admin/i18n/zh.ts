@@ -584,6 +584,10 @@ export default {
         replyPlaceholder: '感谢顾客的评价…（每条评价只能回复一次）',
         reply: '回复',
         replied: '回复已发布',
+        report: '举报',
+        reportReason: '举报原因（城市分站可见），如辱骂、虚假评价',
+        reported: '已提交举报，城市分站会处理',
+        reportedTag: '已举报',
       },
       money: {
         available: '可提现',
