@@ -4,7 +4,7 @@
 // explanation, replies to a review; a person without a shop applies to open one.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { BASE, DESKTOP, launch, open, shots, adminSmsSignIn, adminPasswordSignIn, stored, api } from './lib.mjs'
+import { BASE, DESKTOP, launch, open, shots, adminSmsSignIn, adminPasswordSignIn, stored, api, confirmBox, customerSession } from './lib.mjs'
 
 let browser
 let page
@@ -93,6 +93,23 @@ test('adds a staff member', async () => {
   await shots(page, 'merchant-staff', () => page.waitForSelector('[data-test=staff-table] .el-table__row, .st__card'))
 })
 
+test('adds a certification to the new staff member and verifies it', async () => {
+  await page.click(`[data-test=staff-table] .el-table__row:has-text("赵阿姨${stamp}")`)
+  await page.waitForURL(/\/merchant\/staff\/\d+$/)
+  await page.click('[data-test=cert-add]')
+  const dlg = page.locator('.el-dialog:visible')
+  await dlg.locator('.el-form-item:has-text("证书名称") input').fill('健康证')
+  await dlg.locator('.el-form-item:has-text("发证机构") input').fill('深圳市卫生健康委员会')
+  await dlg.locator('.el-form-item:has-text("证书图片") input').fill('https://example.com/health.jpg')
+  await dlg.locator('.el-button--primary').click()
+  const cert = page.locator('[data-test^=cert-]:has-text("健康证")')
+  await cert.locator('.ds-tag:has-text("待审核")').waitFor()
+  await cert.locator('button:has-text("审核通过")').click()
+  await confirmBox(page)
+  await cert.locator('.ds-tag:has-text("已认证")').waitFor()
+  await shots(page, 'merchant-staff-detail', () => page.waitForSelector('[data-test^=cert-]'))
+})
+
 test('opens an order with its history and dispatch explanation', async () => {
   await page.click('[data-test="menu-/merchant/orders"]')
   const orders = (await api('GET', '/v1/merchant/orders?limit=50', { token, city: 'sz' })).body.items
@@ -134,6 +151,29 @@ test('replies to a review', async () => {
   await page.waitForSelector(`[data-test=review-${r.id}] [data-test=review-reply-text]:has-text("${stamp}")`)
   const again = (await api('GET', '/v1/merchant/reviews?has_reply=true', { token, city: 'sz' })).body.items
   assert.ok(again.some((x) => x.id === r.id && x.reply.includes(stamp)))
+})
+
+test('answers an after-sales case with a refund offer', async () => {
+  const customer = await customerSession('13900000001')
+  const mine = (await api('GET', '/v1/orders?status=completed', { token: customer.access_token, city: 'sz' })).body.items || []
+  const o = mine.find((x) => x.merchant_id === 1 && !x.aftersale_id)
+  assert.ok(o, 'a completed order of this shop for the customer')
+  const made = await api('POST', `/v1/orders/${o.id}/aftersale`, {
+    token: customer.access_token,
+    city: 'sz',
+    body: { reason: 'quality', detail: '厨房角落没有打扫干净', requested_fen: 5000 },
+  })
+  assert.equal(made.status, 201, JSON.stringify(made.body))
+  await page.click('[data-test="menu-/merchant/aftersales"]')
+  await page.click(`[data-test=aftersale-reply-${made.body.id}]`)
+  const dlg = page.locator('.el-dialog:visible')
+  await dlg.locator('textarea').fill('非常抱歉，我们安排师傅免费返工，并退还部分费用。')
+  await dlg.locator('.el-input-number input').fill('30')
+  await dlg.locator('.el-button--primary').click()
+  await page.waitForSelector(`[data-test=aftersale-${made.body.id}] .as__reply:has-text("¥30.00")`)
+  const after = await api('GET', `/v1/merchant/aftersales?order_id=${o.id}`, { token, city: 'sz' })
+  assert.equal(after.body.items[0].status, 'replied')
+  assert.equal(after.body.items[0].merchant_offer_fen, 3000)
 })
 
 test('every merchant page of this helper renders without errors', async () => {

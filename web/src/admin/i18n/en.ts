@@ -461,6 +461,7 @@ export default {
         noDaysOff: 'No days off planned',
         saveDays: 'Save days off',
         certs: 'Certifications',
+        pendingCerts: 'Certifications to verify ({n})',
         noCerts: 'No certifications yet',
         addCert: 'Add certification',
         certAdded: 'Certification added, pending verification',

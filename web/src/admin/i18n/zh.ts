@@ -461,6 +461,7 @@ export default {
         noDaysOff: '没有安排休息日',
         saveDays: '保存休息日',
         certs: '资质证书',
+        pendingCerts: '待审核的资质证书（{n}）',
         noCerts: '还没有资质证书',
         addCert: '添加证书',
         certAdded: '证书已添加，待审核',

@@ -155,3 +155,28 @@ export function lines(s: string): string[] {
 }
 
 export const WEEKDAYS = [1, 2, 3, 4, 5, 6, 0]
+
+/**
+ * Verify or reject a certification (资质审核) after asking: a confirm to
+ * approve, a required note to reject. Resolves with the updated
+ * certification, or null when the person changed their mind.
+ */
+export async function verifyCert(path: string, c: Cert, approve: boolean): Promise<Cert | null> {
+  const { ElMessageBox } = await import('element-plus')
+  const { api } = await import('@/shared/api/client')
+  const { t } = await import('@/shared/i18n')
+  let note = ''
+  try {
+    if (approve) {
+      await ElMessageBox.confirm(t('admin.merchantA.staff.verifyConfirm', { name: c.name }), t('admin.merchantA.staff.verify'), { type: 'info' })
+    } else {
+      const r = await ElMessageBox.prompt(t('admin.merchantA.staff.rejectNote'), t('admin.merchantA.staff.reject'), {
+        inputValidator: (v: string) => (v && v.trim() ? true : t('admin.merchantA.required')),
+      })
+      note = r.value.trim()
+    }
+  } catch {
+    return null
+  }
+  return api.post<Cert>(path, { approve, note })
+}
