@@ -107,6 +107,15 @@ test('adds a certification to the new staff member and verifies it', async () =>
   await cert.locator('button:has-text("审核通过")').click()
   await confirmBox(page)
   await cert.locator('.ds-tag:has-text("已认证")').waitFor()
+  // A day off from the calendar.
+  await page.click('[data-test=days-off] input')
+  await page.locator('.el-picker-panel:visible td.available').first().click()
+  await page.keyboard.press('Escape')
+  await page.click('[data-test=days-save]')
+  await page.waitForSelector('.el-message--success:has-text("已保存")')
+  const staffId = page.url().split('/').pop()
+  const st = await api('GET', `/v1/merchant/staff/${staffId}`, { token, city: 'sz' })
+  assert.equal(st.body.days_off.length, 1)
   await shots(page, 'merchant-staff-detail', () => page.waitForSelector('[data-test^=cert-]'))
 })
 

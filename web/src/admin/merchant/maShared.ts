@@ -146,6 +146,11 @@ export function useFieldErrors() {
   return { errs, clear, take, of }
 }
 
+/** Skill names of a staff member in the current language, joined. */
+export function skillNames(list: { name: string; name_en?: string }[] | null | undefined, en: boolean): string {
+  return (list || []).map((k) => (en && k.name_en ? k.name_en : k.name)).join(en ? ', ' : '、') || '—'
+}
+
 /** Split "a, b\nc" into trimmed non-empty lines/URLs. */
 export function lines(s: string): string[] {
   return s
