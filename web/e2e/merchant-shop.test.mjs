@@ -145,6 +145,17 @@ test('opens an order with its history and dispatch explanation', async () => {
     const o = await api('GET', `/v1/merchant/orders/${waiting.id}`, { token, city: 'sz' })
     assert.equal(o.body.status, 'assigned')
     assert.equal(o.body.staff_name, '李阿姨')
+    // 改派 to another staff member, then take it back for dispatch.
+    await page.click('[data-test=order-reassign]')
+    await page.click('.el-dialog:visible [data-test=staff-picker]')
+    await page.locator('.el-select-dropdown:visible .el-select-dropdown__item', { hasText: '张师傅' }).first().click()
+    await page.click('[data-test=assign-ok]')
+    await page.waitForSelector('[data-test=order-detail] .el-descriptions:has-text("张师傅")')
+    await page.click('[data-test=order-unassign]')
+    await page.locator('.el-message-box__input input').fill('师傅临时有事')
+    await confirmBox(page)
+    await page.waitForSelector('[data-test=order-detail] .ds-tag:has-text("派单中")')
+    await page.waitForSelector('[data-test=order-events] .el-timeline-item:has-text("撤回派单")')
   }
   await page.goto(`${BASE}/admin/merchant/orders`)
   await shots(page, 'merchant-orders', () => page.waitForSelector(`[data-test=order-${done.id}]`))

@@ -657,6 +657,7 @@ export default {
         resubmitted: 'Resubmitted; the city will review it',
         submittedAt: 'sent {at}',
         note: 'Reviewer: {note}',
+        lastNote: 'Last review note: {note}',
         licenceNo: 'Unified social credit code',
         licenceUrl: 'Licence image URL',
         phoneAgain: 'Enter the contact phone again',

@@ -657,6 +657,7 @@ export default {
         resubmitted: '已重新提交，请等待审核',
         submittedAt: '提交于 {at}',
         note: '审核意见：{note}',
+        lastNote: '上次审核意见：{note}',
         licenceNo: '统一社会信用代码',
         licenceUrl: '营业执照图片链接',
         phoneAgain: '请重新填写联系电话',
