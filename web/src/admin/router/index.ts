@@ -32,6 +32,8 @@ export const consoleRoutes: RouteRecordRaw[] = [...hq, ...city, ...merchant]
 const routes: RouteRecordRaw[] = [
   { path: '/login', name: 'login', component: () => import('../pages/Login.vue'), meta: { public: true } },
   { path: '/role', name: 'role', component: () => import('../pages/RolePick.vue'), meta: { signedIn: true } },
+  // Apply to open a shop (入驻申请): for a signed-in person, with or without a back-office role.
+  { path: '/apply', name: 'apply', component: () => import('../merchant/Application.vue'), meta: { signedIn: true } },
   {
     path: '/',
     component: AdminLayout,

@@ -2,8 +2,11 @@
 // role). Shop, services, staff, dispatch, orders, reviews and marketing
 // pages slot in here, each with the `op` it reads and a menu entry in the
 // "merchant" group; they appear for a role as soon as the API serves them.
+// Menu orders: 10-19 and 40-79 here (shop, items, staff, orders, after-sales,
+// reviews, money, dispatchers); 20-39 and 80-99 for dispatch, decoration,
+// coupons and figures.
 import type { RouteRecordRaw } from 'vue-router'
-import { Guide, SetUp, Brush, Ticket, TrendCharts } from '@element-plus/icons-vue'
+import { Avatar, Brush, ChatDotRound, Goods, Guide, Service, SetUp, Shop, Ticket, Tickets, TrendCharts, User, Wallet } from '@element-plus/icons-vue'
 
 export default [
   {
@@ -30,5 +33,65 @@ export default [
     path: '/merchant/coupons',
     component: () => import('../merchant/Coupons.vue'),
     meta: { op: 'GET /v1/merchant/coupons', menu: { group: 'merchant', title: 'admin.merchantB.menu.coupons', icon: Ticket, order: 88 } },
+  },
+  {
+    path: '/merchant/shop',
+    component: () => import('../merchant/Shop.vue'),
+    meta: { op: 'GET /v1/merchant/shop', menu: { group: 'merchant', title: 'admin.merchantA.menu.shop', icon: Shop, order: 10 } },
+  },
+  {
+    path: '/merchant/items',
+    component: () => import('../merchant/Items.vue'),
+    meta: { op: 'GET /v1/merchant/items', menu: { group: 'merchant', title: 'admin.merchantA.menu.items', icon: Goods, order: 12 } },
+  },
+  {
+    path: '/merchant/items/new',
+    component: () => import('../merchant/ItemEdit.vue'),
+    meta: { op: 'POST /v1/merchant/items', parent: '/merchant/items' },
+  },
+  {
+    path: '/merchant/items/:id(\\d+)',
+    component: () => import('../merchant/ItemEdit.vue'),
+    meta: { op: 'PATCH /v1/merchant/items/{id}', parent: '/merchant/items' },
+  },
+  {
+    path: '/merchant/staff',
+    component: () => import('../merchant/Staff.vue'),
+    meta: { op: 'GET /v1/merchant/staff', menu: { group: 'merchant', title: 'admin.merchantA.menu.staff', icon: User, order: 14 } },
+  },
+  {
+    path: '/merchant/staff/:id(\\d+)',
+    component: () => import('../merchant/StaffDetail.vue'),
+    meta: { op: 'GET /v1/merchant/staff/{id}', parent: '/merchant/staff' },
+  },
+  {
+    path: '/merchant/orders',
+    component: () => import('../merchant/Orders.vue'),
+    meta: { op: 'GET /v1/merchant/orders', menu: { group: 'merchant', title: 'admin.merchantA.menu.orders', icon: Tickets, order: 40 } },
+  },
+  {
+    path: '/merchant/orders/:id(\\d+)',
+    component: () => import('../merchant/OrderDetail.vue'),
+    meta: { op: 'GET /v1/merchant/orders/{id}', parent: '/merchant/orders' },
+  },
+  {
+    path: '/merchant/aftersales',
+    component: () => import('../merchant/AfterSales.vue'),
+    meta: { op: 'GET /v1/merchant/aftersales', menu: { group: 'merchant', title: 'admin.merchantA.menu.aftersales', icon: Service, order: 45 } },
+  },
+  {
+    path: '/merchant/reviews',
+    component: () => import('../merchant/Reviews.vue'),
+    meta: { op: 'GET /v1/merchant/reviews', menu: { group: 'merchant', title: 'admin.merchantA.menu.reviews', icon: ChatDotRound, order: 50 } },
+  },
+  {
+    path: '/merchant/money',
+    component: () => import('../merchant/Money.vue'),
+    meta: { op: 'GET /v1/merchant/balance', menu: { group: 'merchant', title: 'admin.merchantA.menu.money', icon: Wallet, order: 60 } },
+  },
+  {
+    path: '/merchant/dispatchers',
+    component: () => import('../merchant/Dispatchers.vue'),
+    meta: { op: 'GET /v1/merchant/dispatchers', menu: { group: 'merchant', title: 'admin.merchantA.menu.dispatchers', icon: Avatar, order: 70 } },
   },
 ] satisfies RouteRecordRaw[]
