@@ -1,1 +1,0 @@
-import{$ as e,F as t,N as n,k as r}from"./vue-D1pojclV.js";import{t as i}from"./PageHead-nOfSC9Vz.js";import{t as a}from"./FiguresView-Cm1wQJW8.js";var o=t({__name:`Figures`,setup(t){return(t,o)=>(e(),r(`div`,null,[n(i,{title:t.$t(`admin.menu.figures`)},null,8,[`title`]),n(a,{endpoint:`/v1/hq/figures`,hq:``,zone:`Asia/Shanghai`})]))}});export{o as default};

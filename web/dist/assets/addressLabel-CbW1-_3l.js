@@ -1,1 +1,0 @@
-import{T as e}from"./auth-DGEa7DCF.js";var t={家:`home`,公司:`work`,父母家:`parents`,其他:`other`};function n(n){let r=t[n];return r?e(`addr.labels.${r}`):n}export{n as t};

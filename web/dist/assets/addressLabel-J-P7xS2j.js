@@ -1,0 +1,1 @@
+import{c as e}from"./i18n-ik3a6xeA.js";var t={家:`home`,公司:`work`,父母家:`parents`,其他:`other`};function n(n){let r=t[n];return r?e(`addr.labels.${r}`):n}export{n as t};

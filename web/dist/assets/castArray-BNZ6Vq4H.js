@@ -1,0 +1,1 @@
+import{Hr as e}from"./es-CfgWTW0f.js";function t(){if(!arguments.length)return[];var t=arguments[0];return e(t)?t:[t]}export{t};

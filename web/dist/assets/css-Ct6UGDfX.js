@@ -1,0 +1,1 @@
+/* empty css            */import"./css-D3bQtnb2.js";

@@ -1,1 +1,0 @@
-import"./css-C9m1TFyl.js";

@@ -1,0 +1,1 @@
+import{i as e}from"./icon-DRDp7SVu.js";import{t}from"./style-BR1MlgS-.js";var n=e(t);export{n as t};

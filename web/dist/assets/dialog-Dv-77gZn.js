@@ -1,1 +1,0 @@
-import{i as e}from"./icon-DkOIQwMx.js";import{t}from"./style-Cerg2gwh.js";var n=e(t);export{n as t};

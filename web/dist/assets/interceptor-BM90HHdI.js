@@ -1,1 +1,0 @@
-import{et as e,tt as t}from"./icon-DkOIQwMx.js";function n(n,{args:r=[],done:i,canceled:a,error:o}){if(n){let s=n.apply(null,r);e(s)?s.then(e=>{e?i():a&&a()}).catch(o||t):s?i():a&&a()}else i()}export{n as t};

@@ -1,0 +1,1 @@
+import{n as e}from"./i18n-ik3a6xeA.js";var t={error:e=>console.error(e),success:()=>{}};function n(e){t=e}function r(n){n?.name!==`AbortError`&&t.error(e(n))}function i(e){t.success(e)}export{r as n,i as r,n as t};

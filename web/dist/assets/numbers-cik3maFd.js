@@ -1,0 +1,1 @@
+function e(e){return e===void 0}function t(e,t,n=.03){return e-t>n}export{e as n,t};

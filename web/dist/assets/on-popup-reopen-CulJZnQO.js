@@ -1,0 +1,1 @@
+import{V as e,ft as t}from"./vue-BFSJ3cJ_.js";var n=Symbol();function r(r){let i=e(n,null);i&&t(i,e=>{e&&r()})}export{r as n,n as t};

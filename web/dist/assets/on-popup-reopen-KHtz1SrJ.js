@@ -1,1 +1,0 @@
-import{B as e,dt as t}from"./vue-D1pojclV.js";var n=Symbol();function r(r){let i=e(n,null);i&&t(i,e=>{e&&r()})}export{r as n,n as t};

@@ -1,0 +1,1 @@
+import{Ft as e}from"./vue-BFSJ3cJ_.js";var t=(e=``)=>e.replace(/[|\\{}()[\]^$+*?.]/g,`\\$&`).replace(/-/g,`\\x2d`),n=t=>e(t);export{t as n,n as t};

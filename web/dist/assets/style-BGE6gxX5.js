@@ -1,0 +1,1 @@
+import"./icon-DRDp7SVu.js";import"./cell-3B4iVLGe.js";

@@ -1,0 +1,1 @@
+import"./icon-DRDp7SVu.js";import"./loading-ioH1Owil.js";

@@ -1,1 +1,0 @@
-import"./icon-DkOIQwMx.js";import"./cell-CYWqtjQu.js";import"./field-CemJt6zg.js";

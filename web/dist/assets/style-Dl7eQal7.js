@@ -1,1 +1,0 @@
-import"./icon-DkOIQwMx.js";import"./popup-DnmWQwMr.js";

@@ -1,1 +1,0 @@
-import"./icon-DkOIQwMx.js";import"./loading-WH4HK9B2.js";

@@ -1,1 +1,0 @@
-import{I as e}from"./vue-D1pojclV.js";import{Y as t}from"./icon-DkOIQwMx.js";function n(n){let r=e();r&&t(r.proxy,n)}export{n as t};

@@ -1,0 +1,1 @@
+import{L as e}from"./vue-BFSJ3cJ_.js";import{Y as t}from"./icon-DRDp7SVu.js";function n(n){let r=e();r&&t(r.proxy,n)}export{n as t};

@@ -1,0 +1,1 @@
+import{L as e}from"./vue-BFSJ3cJ_.js";var t=0;function n(){let{name:n=`unknown`}=e()?.type||{};return`${n}-${++t}`}export{n as t};

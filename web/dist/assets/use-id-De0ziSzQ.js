@@ -1,1 +1,0 @@
-import{I as e}from"./vue-D1pojclV.js";var t=0;function n(){let{name:n=`unknown`}=e()?.type||{};return`${n}-${++t}`}export{n as t};

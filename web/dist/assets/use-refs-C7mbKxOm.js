@@ -1,1 +1,0 @@
-import{J as e,St as t}from"./vue-D1pojclV.js";function n(){let n=t([]),r=[];return e(()=>{n.value=[]}),[n,e=>(r[e]||(r[e]=t=>{n.value[e]=t}),r[e])]}export{n as t};

@@ -1,0 +1,1 @@
+import{Ct as e,Y as t}from"./vue-BFSJ3cJ_.js";function n(){let n=e([]),r=[];return t(()=>{n.value=[]}),[n,e=>(r[e]||(r[e]=t=>{n.value[e]=t}),r[e])]}export{n as t};

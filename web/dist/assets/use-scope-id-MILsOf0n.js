@@ -1,0 +1,1 @@
+import{L as e}from"./vue-BFSJ3cJ_.js";var t=()=>{let{scopeId:t}=e()?.vnode||{};return t?{[t]:``}:null};export{t};

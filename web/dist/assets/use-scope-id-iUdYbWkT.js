@@ -1,1 +1,0 @@
-import{I as e}from"./vue-D1pojclV.js";var t=()=>{let{scopeId:t}=e()?.vnode||{};return t?{[t]:``}:null};export{t};

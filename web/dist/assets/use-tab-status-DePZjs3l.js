@@ -1,1 +1,0 @@
-import{B as e,T as t,et as n}from"./vue-D1pojclV.js";var r=Symbol(),i=Symbol(),a=()=>e(i,null),o=e=>{let o=a();n(r,e),n(i,t(()=>(o==null||o.value)&&e.value))};export{o as n,a as t};

@@ -1,0 +1,1 @@
+import{E as e,V as t,tt as n}from"./vue-BFSJ3cJ_.js";var r=Symbol(),i=Symbol(),a=()=>t(i,null),o=t=>{let o=a();n(r,t),n(i,e(()=>(o==null||o.value)&&t.value))};export{o as n,a as t};

@@ -1,0 +1,1 @@
+import{Ct as e}from"./vue-BFSJ3cJ_.js";var t=e(!1),n=!1;function r(){if(!n&&typeof window<`u`){n=!0;let e=window.matchMedia(`(max-width: 767px)`);t.value=e.matches,e.addEventListener(`change`,()=>t.value=e.matches)}return t}export{r as t};
