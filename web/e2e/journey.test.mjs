@@ -322,8 +322,10 @@ test('(c) smart dispatch: an offered job counts down on the staff app; declined 
     return o.body.id
   }
 
+  // The demo has a paid order of its own waiting for staff: pick the offers
+  // of this test's orders.
   const first = await bookAndPay(4)
-  const offer1 = page.locator('[data-test^=offer-]', { hasText: '日常保洁' }).first()
+  const offer1 = page.locator(`[data-test^=offer-][data-order="${first}"]`)
   await offer1.waitFor({ timeout: 30000 })
   const c1 = await offer1.locator('[data-test=offer-countdown]').innerText()
   await page.waitForTimeout(2100)
@@ -337,7 +339,7 @@ test('(c) smart dispatch: an offered job counts down on the staff app; declined 
   await offer1.waitFor({ state: 'detached' })
 
   const second = await bookAndPay(5)
-  const offer2 = page.locator('[data-test^=offer-]', { hasText: '日常保洁' }).first()
+  const offer2 = page.locator(`[data-test^=offer-][data-order="${second}"]`)
   await offer2.waitFor({ timeout: 30000 })
   await offer2.locator('[data-test^=accept-]').click()
   await page.waitForURL(new RegExp(`/staff/jobs/${second}$`))
