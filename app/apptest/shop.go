@@ -55,7 +55,7 @@ func (e *Env) NewShop(t testing.TB, city string, nStaff int) *Shop {
 		ContactPhoneEnc: []byte{1}, ContactPhoneMasked: "138****0000", Categories: []string{"cleaning"},
 		Area: geo.Area{Center: ShopCenter, RadiusM: 5000}, OpeningHours: hours, Status: merchant.StatusActive, CreatedAt: now, UpdatedAt: now}
 	Must(t, tenants.DB(ctx).Create(&sh.Merchant).Error)
-	sh.Item = catalog.ServiceItem{MerchantID: sh.Merchant.ID, CategoryID: 1, CategoryCode: "cleaning", Title: "日常保洁",
+	sh.Item = catalog.ServiceItem{MerchantID: sh.Merchant.ID, CategoryID: 1, CategoryCode: "daily_cleaning", Title: "日常保洁",
 		Photos: []string{}, PriceModel: catalog.PriceFixed, PriceFen: 12800, Unit: "次", DurationMin: 60, Skills: []string{"clean"},
 		SkillMask: 1, Status: catalog.ItemOn, CreatedAt: now, UpdatedAt: now}
 	Must(t, tenants.DB(ctx).Create(&sh.Item).Error)

@@ -53,7 +53,7 @@ func (w *machineWorld) order(t *testing.T, state string) booking.Order {
 	deadline := now.Add(15 * time.Minute)
 	o := booking.Order{OrderNo: fmt.Sprintf("SZT%d%06d", now.UnixNano()%1e9, w.next), CustomerID: w.customer.AccountID, MerchantID: w.sh.Merchant.ID,
 		ServiceItemID: w.sh.Item.ID, StaffID: w.sh.Staff[0].ID, StaffChosen: true, Status: state, SlotStart: start, SlotEnd: start.Add(time.Hour),
-		DurationMin: 60, Title: w.sh.Item.Title, CategoryCode: "cleaning", SkillMask: 1, AddressID: 1, ContactName: "张三",
+		DurationMin: 60, Title: w.sh.Item.Title, CategoryCode: "daily_cleaning", SkillMask: 1, AddressID: 1, ContactName: "张三",
 		PhoneEnc: env.P.Box.Seal("13912345678"), PhoneMasked: "139****5678", AddressEnc: env.P.Box.Seal("深圳市南山区科苑路15号"), AddressMasked: "深圳市南山区****",
 		Lat: inside.Lat, Lng: inside.Lng, PriceModel: "fixed", PriceFen: 12800, TotalFen: 12800, PayDeadline: &deadline,
 		FinishPhotos: []string{}, CreatedAt: now, UpdatedAt: now}

@@ -354,10 +354,9 @@ func (s *Service) browse(ctx context.Context, q BrowseQuery) (app.List[BrowseIte
 		where = append(where, "i.category_code IN ?")
 		args = append(args, codes)
 	}
-	if hidden := t.Hidden(); len(hidden) > 0 {
-		where = append(where, "i.category_code NOT IN ?")
-		args = append(args, hidden)
-	}
+	// As Detail refuses them: nothing of a hidden or unknown category.
+	where = append(where, "i.category_code IN ?")
+	args = append(args, t.Visible()) // none: IN (NULL), nothing
 	for _, w := range strings.Fields(q.Q) {
 		where = append(where, "i.search_text LIKE ? ESCAPE '!'")
 		args = append(args, LikeContains(w))

@@ -151,11 +151,13 @@ func (t *Tree) ancestors(code string) []Category {
 	return out
 }
 
-// Hidden lists the codes that are not active themselves or through an ancestor.
-func (t *Tree) Hidden() []string {
+// Visible lists the codes customers see: active themselves and through
+// every ancestor. Items of any other code (hidden, or a category that no
+// longer exists) are not shown or sold.
+func (t *Tree) Visible() []string {
 	var out []string
 	for code := range t.byCode {
-		if !t.Active(code) {
+		if t.Active(code) {
 			out = append(out, code)
 		}
 	}

@@ -102,7 +102,7 @@ func seedOrder(t testing.TB, s seed) booking.Order {
 	box := env.P.Box
 	o := booking.Order{ID: s.ID, OrderNo: fmt.Sprintf("%s%s%06d", upper(s.City), s.At.Format("0601021504"), phones.Add(1)%1000000), CustomerID: s.CustomerID,
 		MerchantID: s.MerchantID, ServiceItemID: 1, Status: s.Status, SlotStart: s.At.Add(48 * time.Hour), SlotEnd: s.At.Add(49 * time.Hour),
-		DurationMin: 60, Title: "日常保洁", CategoryCode: "cleaning", AddressID: 1, ContactName: "张三",
+		DurationMin: 60, Title: "日常保洁", CategoryCode: "daily_cleaning", AddressID: 1, ContactName: "张三",
 		PhoneEnc: box.Seal(s.Phone), PhoneMasked: pii.MaskPhone(s.Phone), AddressEnc: box.Seal(s.Address), AddressMasked: pii.MaskAddress(s.Address),
 		Lat: 22.54, Lng: 113.93, PriceModel: booking.PriceFixed, PriceFen: 12800, TotalFen: 12800, CreatedAt: s.At, UpdatedAt: s.At}
 	must(t, tenants.DB(ctx).Create(&o).Error)
@@ -149,7 +149,7 @@ func newShop(t testing.TB, code string) shop {
 	t.Helper()
 	now := time.Now().UTC()
 	sh := shop{City: code, Merchant: seedMerchant(t, code, "好家政"+code, now)}
-	sh.Item = catalog.ServiceItem{MerchantID: sh.Merchant.ID, CategoryID: 1, CategoryCode: "cleaning", Title: "日常保洁", Description: "",
+	sh.Item = catalog.ServiceItem{MerchantID: sh.Merchant.ID, CategoryID: 1, CategoryCode: "daily_cleaning", Title: "日常保洁", Description: "",
 		Photos: []string{}, PriceModel: catalog.PriceFixed, PriceFen: 12800, Unit: "次", DurationMin: 60, Skills: []string{"clean"},
 		SkillMask: 1, Status: catalog.ItemOn, CreatedAt: now, UpdatedAt: now}
 	must(t, tenants.DB(cityCtx(t, env, code)).Create(&sh.Item).Error)

@@ -120,7 +120,7 @@ func TestMove_CityMovesToAnotherServerWithItsDataIdentical(t *testing.T) {
 	for i := 0; i < 1200; i++ {
 		ph := fmt.Sprintf("139%08d", i)
 		bulk = append(bulk, booking.Order{OrderNo: fmt.Sprintf("GZ%010d", i), CustomerID: int64(5000 + i%37), MerchantID: gzShop.Merchant.ID, ServiceItemID: gzShop.Item.ID,
-			Status: booking.StCompleted, SlotStart: base, SlotEnd: base.Add(time.Hour), DurationMin: 60, Title: "日常保洁 " + fmt.Sprint(i), CategoryCode: "cleaning",
+			Status: booking.StCompleted, SlotStart: base, SlotEnd: base.Add(time.Hour), DurationMin: 60, Title: "日常保洁 " + fmt.Sprint(i), CategoryCode: "daily_cleaning",
 			AddressID: 1, ContactName: "李四", PhoneEnc: env.P.Box.Seal(ph), PhoneMasked: pii.MaskPhone(ph), AddressEnc: env.P.Box.Seal("广州市天河区体育西路" + fmt.Sprint(i) + "号"),
 			AddressMasked: "广州市天河区****", Lat: 23.13 + float64(i)/1e7, Lng: 113.32, Requirements: strings.Repeat("需", i%50), PriceModel: booking.PriceFixed,
 			PriceFen: int64(10000 + i), TotalFen: int64(10000 + i), PaidFen: int64(10000 + i), FinishPhotos: []string{"a.jpg"},

@@ -32,7 +32,10 @@ type Options struct {
 	Customers int           // concurrent simulated customers
 	Duration  time.Duration // per scenario
 	DSN       string        // MySQL for the database baseline ("" skips it)
-	Out       io.Writer
+	// BaselineSchema is the scratch schema the baseline creates and drops
+	// (default doorstep_loadbaseline).
+	BaselineSchema string
+	Out            io.Writer
 }
 
 // stats collects latencies of one endpoint.
@@ -419,7 +422,10 @@ func (d *driver) dbBaseline(ctx context.Context) (result, result, error) {
 	defer db.Close()
 	db.SetMaxOpenConns(d.o.Customers)
 	db.SetMaxIdleConns(d.o.Customers)
-	const schema = "doorstep_loadbaseline"
+	schema := d.o.BaselineSchema
+	if schema == "" {
+		schema = "doorstep_loadbaseline"
+	}
 	for _, q := range []string{"DROP DATABASE IF EXISTS " + schema, "CREATE DATABASE " + schema,
 		"CREATE TABLE " + schema + ".t (id BIGINT AUTO_INCREMENT PRIMARY KEY, a VARCHAR(64) NOT NULL, b BIGINT NOT NULL, created_at DATETIME(6) NOT NULL)"} {
 		if _, err := db.ExecContext(ctx, q); err != nil {

@@ -155,7 +155,7 @@ func newOrder(t *testing.T, city string, customerID, totalFen int64) orderRow {
 	slot := now.Add(48 * time.Hour).Truncate(time.Hour)
 	o := orderRow{OrderNo: fmt.Sprintf("T%d%04d", now.Unix(), orderSeq.Add(1)), CustomerID: customerID, MerchantID: 1, ServiceItemID: 1,
 		Status: stPendingPayment, SlotStart: slot, SlotEnd: slot.Add(2 * time.Hour), DurationMin: 120, Title: "日常保洁 2小时",
-		CategoryCode: "cleaning", AddressID: 1, ContactName: "王女士", PhoneEnc: []byte{1}, PhoneMasked: "138****0000",
+		CategoryCode: "daily_cleaning", AddressID: 1, ContactName: "王女士", PhoneEnc: []byte{1}, PhoneMasked: "138****0000",
 		AddressEnc: []byte{1}, AddressMasked: "南山区****", Lat: 22.54, Lng: 113.93, PriceModel: "fixed", PriceFen: totalFen,
 		TotalFen: totalFen, PayDeadline: &deadline, CreatedAt: now, UpdatedAt: now}
 	if err := tenants.DB(cityCtx(t, city)).Create(&o).Error; err != nil {

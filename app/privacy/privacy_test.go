@@ -132,7 +132,7 @@ func seedOld(t *testing.T) []sealed {
 		for i := 0; i < 23; i++ {
 			p, addr := phone(), fmt.Sprintf("%s市某区某街%d号", code, i)
 			o := booking.Order{OrderNo: fmt.Sprintf("%s%014d", strings.ToUpper(code), seq.Add(1)), CustomerID: 1, MerchantID: 1, ServiceItemID: 1, Status: booking.StCompleted,
-				SlotStart: now, SlotEnd: now, DurationMin: 60, Title: "保洁", CategoryCode: "cleaning", AddressID: 1, ContactName: "张三",
+				SlotStart: now, SlotEnd: now, DurationMin: 60, Title: "保洁", CategoryCode: "daily_cleaning", AddressID: 1, ContactName: "张三",
 				PhoneEnc: old.Seal(p), PhoneMasked: pii.MaskPhone(p), AddressEnc: old.Seal(addr), AddressMasked: pii.MaskAddress(addr),
 				PriceModel: booking.PriceFixed, CreatedAt: now, UpdatedAt: now}
 			must(t, tenants.DB(ctx).Create(&o).Error)
@@ -333,7 +333,7 @@ func TestPrivacy_CityAdminRevealIsAuditedAndStaysInTheCity(t *testing.T) {
 	p := phone()
 	// an id beyond any of bj's, so bj's admin cannot stumble on one of bj's own
 	o := booking.Order{ID: 50_000_000 + seq.Add(1), OrderNo: "SZRV" + fmt.Sprint(seq.Add(1)), CustomerID: 1, MerchantID: 1, ServiceItemID: 1, Status: booking.StCompleted, SlotStart: time.Now(), SlotEnd: time.Now(),
-		DurationMin: 60, Title: "保洁", CategoryCode: "cleaning", AddressID: 1, ContactName: "张三", PhoneEnc: env.P.Box.Seal(p), PhoneMasked: pii.MaskPhone(p),
+		DurationMin: 60, Title: "保洁", CategoryCode: "daily_cleaning", AddressID: 1, ContactName: "张三", PhoneEnc: env.P.Box.Seal(p), PhoneMasked: pii.MaskPhone(p),
 		AddressEnc: env.P.Box.Seal("深圳市南山区"), AddressMasked: "深圳市****", PriceModel: booking.PriceFixed, CreatedAt: time.Now(), UpdatedAt: time.Now()}
 	must(t, tenants.DB(sz).Create(&o).Error)
 	path := fmt.Sprintf("/v1/admin/orders/%d/reveal-contact", o.ID)

@@ -77,7 +77,7 @@ func newShop(t *testing.T, city string) shop {
 	m := merchant.Merchant{Name: fmt.Sprintf("测试家政%d", n), LicenceNo: "L", ContactName: "张", ContactPhoneEnc: []byte{}, ContactPhoneMasked: "138****0000",
 		Categories: []string{"cleaning"}, OpeningHours: merchant.Hours{}, Status: merchant.StatusActive, CreatedAt: now, UpdatedAt: now}
 	create(t, ctx, &m)
-	it := catalog.ServiceItem{MerchantID: m.ID, CategoryID: 1, CategoryCode: "cleaning", Title: "日常保洁3小时", Photos: []string{}, PriceModel: catalog.PriceFixed,
+	it := catalog.ServiceItem{MerchantID: m.ID, CategoryID: 1, CategoryCode: "daily_cleaning", Title: "日常保洁3小时", Photos: []string{}, PriceModel: catalog.PriceFixed,
 		PriceFen: 15000, DurationMin: 180, Skills: []string{}, Status: catalog.ItemOn, CreatedAt: now, UpdatedAt: now}
 	create(t, ctx, &it)
 	st := staff.Staff{MerchantID: m.ID, AccountID: 900000 + n, DisplayName: "王阿姨", Skills: []string{}, Status: staff.StatusActive, CreatedAt: now, UpdatedAt: now}
@@ -95,7 +95,7 @@ func order(t *testing.T, sh shop, customerID int64, status string, withStaff boo
 	ctx := cityCtx(t, sh.city)
 	now := time.Now().UTC()
 	o := booking.Order{OrderNo: fmt.Sprintf("T%d%06d", now.Unix(), next()), CustomerID: customerID, MerchantID: sh.merchantID, ServiceItemID: sh.itemID,
-		Status: status, SlotStart: now.Add(-3 * time.Hour), SlotEnd: now.Add(-time.Hour), DurationMin: 120, Title: "日常保洁3小时", CategoryCode: "cleaning",
+		Status: status, SlotStart: now.Add(-3 * time.Hour), SlotEnd: now.Add(-time.Hour), DurationMin: 120, Title: "日常保洁3小时", CategoryCode: "daily_cleaning",
 		AddressID: 1, ContactName: "李", PhoneEnc: []byte{}, PhoneMasked: "138****1234", AddressEnc: []byte{}, AddressMasked: "南山区****",
 		PriceModel: catalog.PriceFixed, PriceFen: 15000, TotalFen: 15000, PaidFen: 15000, FinishPhotos: []string{}, CreatedAt: now, UpdatedAt: now}
 	if withStaff {

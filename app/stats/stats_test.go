@@ -225,7 +225,7 @@ func pastOrder(t *testing.T, city string, merchantID, customerID int64, created 
 	orderSeq++
 	o := booking.Order{OrderNo: fmt.Sprintf("T%d%06d", created.Unix(), orderSeq), CustomerID: customerID, MerchantID: merchantID, ServiceItemID: 1,
 		Status: status, SlotStart: created.Add(48 * time.Hour), SlotEnd: created.Add(50 * time.Hour), DurationMin: 120, Title: "日常保洁",
-		CategoryCode: "cleaning", AddressID: 1, ContactName: "李", PhoneEnc: []byte{1}, PhoneMasked: "138****1234", AddressEnc: []byte{1},
+		CategoryCode: "daily_cleaning", AddressID: 1, ContactName: "李", PhoneEnc: []byte{1}, PhoneMasked: "138****1234", AddressEnc: []byte{1},
 		AddressMasked: "南山区****", PriceModel: "fixed", PriceFen: 10000, TotalFen: 10000, FinishPhotos: []string{}, CreatedAt: created, UpdatedAt: created}
 	must(t, tenants.DB(cityCtx(t, city)).Create(&o).Error)
 	return o

@@ -181,14 +181,14 @@ func (s *Service) fill(ctx context.Context, ref pageRef, doc Document, p Page) (
 			}
 		}
 	}
-	hidden := t.Hidden()
+	visible := t.Visible()
 	for _, c := range doc.Components {
 		b := Block{Type: c.Type, Title: c.Title}
 		switch c.Type {
 		case TypeBanner:
 			b.Images = c.Images
 		case TypeServiceGrid:
-			q := itemQuery{IDs: c.ItemIDs, MerchantID: merchantID, Limit: c.Count, Hidden: hidden}
+			q := itemQuery{IDs: c.ItemIDs, MerchantID: merchantID, Limit: c.Count, Visible: visible}
 			if len(c.ItemIDs) == 0 && c.Category != "" {
 				q.Categories = t.Subtree(c.Category)
 				cb := t.Brief(c.Category)
@@ -252,7 +252,7 @@ type itemQuery struct {
 	IDs        []int64  // these, in this order; else the best selling
 	MerchantID int64    // shop pages: only the shop's
 	Categories []string // only these categories
-	Hidden     []string // never these categories
+	Visible    []string // only these categories (catalog.Tree.Visible)
 	Limit      int
 }
 
@@ -289,9 +289,7 @@ func (s *Service) items(ctx context.Context, t *catalog.Tree, q itemQuery) ([]ca
 	if len(q.Categories) > 0 {
 		where, args = append(where, "i.category_code IN ?"), append(args, q.Categories)
 	}
-	if len(q.Hidden) > 0 {
-		where, args = append(where, "i.category_code NOT IN ?"), append(args, q.Hidden)
-	}
+	where, args = append(where, "i.category_code IN ?"), append(args, q.Visible) // none: IN (NULL), nothing
 	if q.Limit <= 0 || q.Limit > maxGridItems {
 		q.Limit = maxGridItems
 	}

@@ -103,7 +103,7 @@ func newWorld(t *testing.T, nStaff int, opts ...apptest.Option) *world {
 		ContactPhoneEnc: []byte{1}, ContactPhoneMasked: "138****0000", Categories: []string{"cleaning"},
 		Area: geo.Area{Center: shopCenter, RadiusM: 20000}, OpeningHours: hours, Status: merchant.StatusActive, CreatedAt: now, UpdatedAt: now}
 	w.must(t, tenants.DB(w.ctx).Create(&w.shop).Error)
-	w.fixed = catalog.ServiceItem{MerchantID: w.shop.ID, CategoryID: 1, CategoryCode: "cleaning", Title: "日常保洁",
+	w.fixed = catalog.ServiceItem{MerchantID: w.shop.ID, CategoryID: 1, CategoryCode: "daily_cleaning", Title: "日常保洁",
 		Photos: []string{"https://img.example.com/fixed-1.jpg", "https://img.example.com/fixed-2.jpg"}, PriceModel: catalog.PriceFixed,
 		PriceFen: 12800, Unit: "次", DurationMin: 60, Skills: []string{"clean"}, SkillMask: 1, Status: catalog.ItemOn, CreatedAt: now, UpdatedAt: now}
 	w.must(t, tenants.DB(w.ctx).Create(&w.fixed).Error)
