@@ -154,16 +154,7 @@ func (s *Service) CreateAddress(ctx context.Context, in AddressInput) (Address, 
 // under the active key, so the row's key id stays true). Orders keep the
 // copy they were booked with.
 func (s *Service) UpdateAddress(ctx context.Context, id int64, in AddressUpdate) (Address, error) {
-	a, err := customer(ctx)
-	if err != nil {
-		return Address{}, err
-	}
-	var out Address
-	err = tenants.WithTx(ctx, func(ctx context.Context) error {
-		addr, err := s.ownAddress(ctx, a.AccountID, id)
-		if err != nil {
-			return err
-		}
+	return s.changeAddress(ctx, id, func(ctx context.Context, addr *Address) error {
 		full := AddressInput{Label: in.Label, ContactName: in.ContactName, Phone: strings.TrimSpace(in.Phone), Address: strings.TrimSpace(in.Address),
 			District: in.District, Lat: in.Lat, Lng: in.Lng, IsDefault: in.IsDefault}
 		// GET answers the masked values under the same names ("phone",
@@ -175,6 +166,7 @@ func (s *Service) UpdateAddress(ctx context.Context, id int64, in AddressUpdate)
 		if full.Address == addr.AddressMasked {
 			full.Address = ""
 		}
+		var err error
 		if full.Phone == "" {
 			if full.Phone, err = s.box.Open(addr.PhoneEnc); err != nil {
 				return fmt.Errorf("open phone of address %d: %w", addr.ID, err)
@@ -186,23 +178,31 @@ func (s *Service) UpdateAddress(ctx context.Context, id int64, in AddressUpdate)
 			}
 		}
 		wasDefault := addr.IsDefault
-		if err := s.sealAddress(full, &addr); err != nil {
+		if err := s.sealAddress(full, addr); err != nil {
 			return err
 		}
 		addr.IsDefault = addr.IsDefault || wasDefault // unset a default by choosing another
 		addr.UpdatedAt = s.now()
-		if err := tenants.DB(ctx).Save(&addr).Error; err != nil {
-			return err
-		}
-		out = addr
-		return s.onlyDefault(ctx, addr)
+		return tenants.DB(ctx).Save(addr).Error
 	})
-	return out, err
 }
 
 // SetDefaultAddress makes one of the customer's addresses the default and
 // changes nothing else.
 func (s *Service) SetDefaultAddress(ctx context.Context, id int64) (Address, error) {
+	return s.changeAddress(ctx, id, func(ctx context.Context, addr *Address) error {
+		if addr.IsDefault {
+			return nil
+		}
+		addr.IsDefault, addr.UpdatedAt = true, s.now()
+		return tenants.DB(ctx).Model(&Address{}).Where("id = ?", addr.ID).
+			Updates(map[string]any{"is_default": true, "updated_at": addr.UpdatedAt}).Error
+	})
+}
+
+// changeAddress runs change on one of the signed-in customer's addresses in
+// a transaction, then keeps a single default.
+func (s *Service) changeAddress(ctx context.Context, id int64, change func(ctx context.Context, addr *Address) error) (Address, error) {
 	a, err := customer(ctx)
 	if err != nil {
 		return Address{}, err
@@ -213,12 +213,8 @@ func (s *Service) SetDefaultAddress(ctx context.Context, id int64) (Address, err
 		if err != nil {
 			return err
 		}
-		if !addr.IsDefault {
-			addr.IsDefault, addr.UpdatedAt = true, s.now()
-			if err := tenants.DB(ctx).Model(&Address{}).Where("id = ?", addr.ID).
-				Updates(map[string]any{"is_default": true, "updated_at": addr.UpdatedAt}).Error; err != nil {
-				return err
-			}
+		if err := change(ctx, &addr); err != nil {
+			return err
 		}
 		out = addr
 		return s.onlyDefault(ctx, addr)
