@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/json"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -144,4 +145,27 @@ func (c *Cache) Dropped(msg string) {
 		return
 	}
 	c.Bump(msg)
+}
+
+// Remember answers a value computed by load through the catalog's cache of
+// ctx's city, copied into out (JSON): kept while the city's catalog is
+// unchanged (every item or shop write drops it, here at once and in other
+// copies through the bus) and at most CacheTTL. For reads that may be that
+// stale and no more: booking's item and shop lookups. Errors are not kept.
+func (s *Service) Remember(ctx context.Context, key string, out any, load func() (any, error)) error {
+	c, err := tenants.MustCity(ctx)
+	if err != nil {
+		return err
+	}
+	a, err := s.cache.Get(c.Code, c.Code+"|r|"+key, func() ([]byte, error) {
+		v, err := load()
+		if err != nil {
+			return nil, err
+		}
+		return json.Marshal(v)
+	})
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(a.JSON, out)
 }

@@ -2,6 +2,7 @@ package platform
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"time"
 
@@ -9,6 +10,7 @@ import (
 
 	"doorstep/app/booking"
 	"doorstep/jobs"
+	"doorstep/tenants"
 )
 
 // wireBooking assembles the booking capability. p.Catalog, p.Merchants and
@@ -70,7 +72,19 @@ func (b redisBroadcast) Subscribe(ctx context.Context, topic string, fn func(str
 
 type bookingCatalog struct{ p *Platform }
 
+// Item reads a service item; outside a transaction through the catalog's
+// cache (dropped by every item or shop write), as browsing does: booking
+// checks run before their transaction, on the hot path.
 func (b bookingCatalog) Item(ctx context.Context, id int64) (booking.Item, error) {
+	if tenants.InTx(ctx) {
+		return b.item(ctx, id)
+	}
+	var out booking.Item
+	err := b.p.Catalog.Remember(ctx, "item:"+strconv.FormatInt(id, 10), &out, func() (any, error) { return b.item(context.WithoutCancel(ctx), id) })
+	return out, err
+}
+
+func (b bookingCatalog) item(ctx context.Context, id int64) (booking.Item, error) {
 	it, err := b.p.Catalog.Item(ctx, id)
 	if err != nil {
 		return booking.Item{}, err
@@ -96,7 +110,18 @@ func (b bookingCatalog) AddSale(ctx context.Context, itemID int64) error {
 
 type bookingMerchants struct{ p *Platform }
 
+// Get reads a shop; outside a transaction through the catalog's cache,
+// which every shop write drops (see Item).
 func (b bookingMerchants) Get(ctx context.Context, id int64) (booking.Merchant, error) {
+	if tenants.InTx(ctx) {
+		return b.get(ctx, id)
+	}
+	var out booking.Merchant
+	err := b.p.Catalog.Remember(ctx, "merchant:"+strconv.FormatInt(id, 10), &out, func() (any, error) { return b.get(context.WithoutCancel(ctx), id) })
+	return out, err
+}
+
+func (b bookingMerchants) get(ctx context.Context, id int64) (booking.Merchant, error) {
 	m, err := b.p.Merchants.Get(ctx, id)
 	if err != nil {
 		return booking.Merchant{}, err
