@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -34,25 +33,10 @@ import (
 // Redis, the server, the worker) with a shop inserted by the supply side's
 // own models.
 
-var extraPhones atomic.Int64
-
-func init() { extraPhones.Store(8_100_000) }
-
-func extraPhone() string { return apptest.Phone(int(extraPhones.Add(1))) }
-
-var cityZone = func() *time.Location {
-	l, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		panic(err)
-	}
-	return l
-}()
+var cityZone = apptest.Shanghai
 
 // at is a city-time slot days from today at hh:mm, as the API takes it.
-func at(days, hh, mm int) string {
-	d := time.Now().In(cityZone).AddDate(0, 0, days)
-	return time.Date(d.Year(), d.Month(), d.Day(), hh, mm, 0, 0, cityZone).Format("2006-01-02T15:04")
-}
+func at(days, hh, mm int) string { return apptest.SlotAt(days, hh, mm) }
 
 func local(slot string) string { return strings.Replace(slot, "T", " ", 1) }
 
@@ -65,11 +49,7 @@ var (
 )
 
 // actor is an account with a token for one role.
-type actor struct {
-	ID    int64
-	Phone string
-	Token string
-}
+type actor = apptest.Person
 
 // world is a running product with one shop in sz: a fixed-price and a
 // deposit item (both with photos) and staff members on duty at home.
@@ -119,40 +99,19 @@ func newWorld(t *testing.T, nStaff int, opts ...apptest.Option) *world {
 	return w
 }
 
-func (w *world) must(t *testing.T, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
-}
+func (w *world) must(t *testing.T, err error) { t.Helper(); apptest.Must(t, err) }
 
-func (w *world) account(t *testing.T) (int64, string) {
-	t.Helper()
-	phone := extraPhone()
-	id, _, err := w.e.P.Accounts.FindOrInviteByPhone(context.Background(), phone, "")
-	w.must(t, err)
-	return id, phone
-}
+func (w *world) account(t *testing.T) (int64, string) { return w.e.Account(t) }
 
 func (w *world) issue(t *testing.T, id int64, scope, role string, merchantID, staffID int64) string {
-	t.Helper()
-	tok, _, err := w.e.P.Accounts.Tokens().Issue(id, scope, role, merchantID, staffID, 0)
-	w.must(t, err)
-	return tok
+	return w.e.Token(t, id, scope, role, merchantID, staffID)
 }
 
-func (w *world) customer(t *testing.T) actor {
-	t.Helper()
-	id, phone := w.account(t)
-	return actor{ID: id, Phone: phone, Token: w.issue(t, id, "", app.RoleCustomer, 0, 0)}
-}
+func (w *world) customer(t *testing.T) actor { return w.e.Customer(t) }
 
 // granted is a fresh account acting in a role of sz.
 func (w *world) granted(t *testing.T, role string, merchantID, staffID int64) actor {
-	t.Helper()
-	id, phone := w.account(t)
-	w.e.Grant(t, phone, "city:sz", role, merchantID, staffID)
-	return actor{ID: id, Phone: phone, Token: w.issue(t, id, "city:sz", role, merchantID, staffID)}
+	return w.e.Granted(t, "sz", role, merchantID, staffID)
 }
 
 // addStaff adds a staff member with both skills, on duty at home, working
@@ -171,38 +130,18 @@ func (w *world) addStaff(t *testing.T, name string) staff.Staff {
 	return st
 }
 
-func (w *world) as(t *testing.T, a actor) *apptest.Client { return w.e.Client(t).In("sz").As(a.Token) }
+func (w *world) as(t *testing.T, a actor) *apptest.Client { return w.e.ClientAs(t, "sz", a) }
 
 func (w *world) address(t *testing.T, p actor, pt geo.Point) booking.Address {
-	t.Helper()
-	var a booking.Address
-	w.as(t, p).Post("/v1/addresses", booking.AddressInput{Label: "家", ContactName: "张三", Phone: "13912345678",
-		Address: "广东省深圳市南山区科技园科苑路15号3栋1201", District: "南山区", Lat: pt.Lat, Lng: pt.Lng}).Want(201).JSON(&a)
-	return a
+	return w.e.Address(t, "sz", p, pt)
 }
 
 func (w *world) book(t *testing.T, p actor, in booking.BookInput) booking.OrderView {
-	t.Helper()
-	var o booking.OrderView
-	w.as(t, p).Post("/v1/orders", in).Want(201).JSON(&o)
-	return o
+	return w.e.Book(t, "sz", p, in)
 }
 
 // pay pays what an order asks now on the sandbox, as a customer does.
-func (w *world) pay(t *testing.T, p actor, orderID int64) {
-	t.Helper()
-	var res struct {
-		PaymentNo string `json:"payment_no"`
-	}
-	w.as(t, p).Post(fmt.Sprintf("/v1/orders/%d/pay", orderID), map[string]string{"method": "sandbox"}).Want(200, 201).JSON(&res)
-	var paid struct {
-		Notified bool `json:"notified"`
-	}
-	w.e.Client(t).Post("/v1/sandbox/pay/"+res.PaymentNo, nil).OK().JSON(&paid)
-	if !paid.Notified {
-		t.Fatalf("sandbox payment %s was not notified", res.PaymentNo)
-	}
-}
+func (w *world) pay(t *testing.T, p actor, orderID int64) { w.e.PayFor(t, "sz", p, orderID) }
 
 func (w *world) order(t *testing.T, p actor, id int64) booking.OrderView {
 	t.Helper()
@@ -382,7 +321,7 @@ func TestBookingRules_CityOverHQOverBuiltIn(t *testing.T) {
 
 	// HQ sets defaults; the city overrides one of them and sets a rule of
 	// its own.
-	hq := w.e.HQAdmin(t, extraPhone())
+	hq := w.e.HQAdmin(t, apptest.NewPhone())
 	w.e.Client(t).As(hq.AccessToken).Put("/v1/hq/policies", map[string]float64{"free_cancel_hours": 6, "payment_timeout_min": 20, "cancel_fee_bps": 3000}).OK()
 	w.as(t, w.admin).Put("/v1/admin/policies", map[string]float64{"payment_timeout_min": 25}).OK()
 	w.must(t, w.e.P.Booking.SetSetting(w.ctx, booking.SettingLeadTimeMin, 180, w.admin.ID))
@@ -653,7 +592,7 @@ func firstEvent(t *testing.T, rd *bufio.Reader) booking.Notice {
 func TestStream_AccessTokenInTheQueryOnStreamsOnly(t *testing.T) {
 	logs := &lockedBuf{}
 	w := newWorld(t, 1, apptest.LogTo(logs))
-	phone := extraPhone()
+	phone := apptest.NewPhone()
 	sess := w.e.SignIn(t, phone)
 	p := actor{ID: sess.AccountID, Phone: phone, Token: sess.AccessToken}
 	o := w.book(t, p, booking.BookInput{ServiceItemID: w.fixed.ID, StaffID: w.staff[0].ID, SlotStart: at(7, 10, 0), AddressID: w.address(t, p, homePoint).ID})
