@@ -1,8 +1,5 @@
 // Shared bits of the merchant back office pages (shop, items, staff, orders,
 // money): the API shapes they read, yuan <-> fen, field errors from the API.
-import { reactive } from 'vue'
-import { ApiError } from '@/shared/api/client'
-import { toastError } from '@/shared/notify'
 
 export interface GeoPoint {
   lat: number
@@ -123,28 +120,8 @@ export function stars(avg: number, count: number): string {
   return count ? (avg / 100).toFixed(1) : '—'
 }
 
-/**
- * Errors the API gave for fields ({code, message, fields}), shown next to
- * the fields of a form (`:error="fe.errs.name"`); the message is toasted.
- */
-export function useFieldErrors() {
-  const errs = reactive<Record<string, string>>({})
-  function clear() {
-    for (const k of Object.keys(errs)) delete errs[k]
-  }
-  function take(e: unknown) {
-    clear()
-    if (e instanceof ApiError && e.fields) Object.assign(errs, e.fields)
-    toastError(e)
-  }
-  /** The error of a field or of any of its parts ("area" for "area.radius_m"). */
-  function of(name: string): string | undefined {
-    if (errs[name]) return errs[name]
-    const k = Object.keys(errs).find((x) => x.startsWith(name + '.') || x.startsWith(name + '['))
-    return k ? `${k}: ${errs[k]}` : undefined
-  }
-  return { errs, clear, take, of }
-}
+/** Field errors from the API, next to the form fields (shared with the other back offices). */
+export { useFieldErrors } from '../composables/useFieldErrors'
 
 /** Skill names of a staff member in the current language, joined. */
 export function skillNames(list: { name: string; name_en?: string }[] | null | undefined, en: boolean): string {
