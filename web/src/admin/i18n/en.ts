@@ -151,7 +151,6 @@ export default {
       role: 'Role',
       grantedBy: 'Granted by',
       grantedAt: 'Granted at',
-      phone: 'Phone',
       name: 'Name',
       remove: 'Remove',
       removeConfirm: 'Remove {role} from account #{id}?',

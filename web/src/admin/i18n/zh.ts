@@ -151,7 +151,6 @@ export default {
       role: '身份',
       grantedBy: '授予人',
       grantedAt: '授予时间',
-      phone: '手机号',
       name: '姓名',
       remove: '移除',
       removeConfirm: '移除账号 #{id} 的「{role}」身份？',
