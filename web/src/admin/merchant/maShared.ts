@@ -1,5 +1,6 @@
 // Shared bits of the merchant back office pages (shop, items, staff, orders,
 // money): the API shapes they read, yuan <-> fen, field errors from the API.
+import type { ServiceFields } from '@/shared/api/booking'
 
 export interface GeoPoint {
   lat: number
@@ -30,24 +31,9 @@ export interface Shop {
   updated_at: string
 }
 
-export interface Item {
-  id: number
-  category_code: string
-  title: string
-  description: string
-  photos: string[]
-  price_model: 'fixed' | 'deposit' | string
-  price_fen: number
-  price_max_fen: number
-  deposit_fen: number
-  unit: string
-  duration_min: number
-  skills: string[]
-  status: string
+/** One of the shop's services, with its own service area. */
+export interface Item extends ServiceFields {
   area: GeoArea | null
-  rating_avg: number
-  rating_count: number
-  sales_count: number
   created_at: string
   updated_at: string
 }
