@@ -1,6 +1,6 @@
-// A list read page by page with the API's cursor (next_cursor): the first
-// page on load(), the next one appended on load(true), one row swapped in
-// place after a write with put().
+// Lists read from the API: page by page with its cursor (next_cursor) —
+// the first page on load(), the next one appended on load(true), one row
+// swapped in place after a write with put() — or whole (useWholeList).
 import { ref, type Ref } from 'vue'
 import { api } from '@/shared/api/client'
 import type { List } from '@/shared/api/types'
@@ -31,4 +31,23 @@ export function useCursorList<T extends { id: number | string }>(path: string | 
     rows.value = rows.value.map((x) => (x.id === row.id ? row : x))
   }
   return { rows, cursor, loading, loaded, load, put }
+}
+
+/** A list the API answers whole (no cursor): rows, loading, and load(). */
+export function useWholeList<T>(path: string) {
+  const rows = ref([]) as Ref<T[]>
+  const loading = ref(false)
+  const loaded = ref(false)
+  async function load() {
+    loading.value = true
+    try {
+      rows.value = await api.get<T[]>(path)
+      loaded.value = true
+    } catch (e) {
+      toastError(e)
+    } finally {
+      loading.value = false
+    }
+  }
+  return { rows, loading, loaded, load }
 }
