@@ -90,16 +90,7 @@ export interface Page<T> {
   next_cursor?: string
 }
 
-/** Whole yuan (may have cents) -> integer fen. */
-export function toFen(yuan: number | null | undefined): number {
-  if (yuan === null || yuan === undefined || !Number.isFinite(yuan)) return 0
-  return Math.round(yuan * 100)
-}
-
-/** Integer fen -> yuan for an input. */
-export function toYuan(fen: number | null | undefined): number {
-  return fen ? fen / 100 : 0
-}
+export { toFen, toYuan } from '../money'
 
 /** Stars × 100 -> "4.5". */
 export function stars(avg: number, count: number): string {
