@@ -91,7 +91,13 @@ export async function confirmBox(page) {
 
 /** A customer session through the API: SMS code read from the sandbox. */
 export async function customerSession(phone) {
-  const sent = await api('POST', '/v1/auth/sms-code', { body: { phone } })
+  // Another test may have asked for this phone's code less than a minute ago
+  // (code_cooldown): wait for the cooldown rather than fail.
+  let sent = await api('POST', '/v1/auth/sms-code', { body: { phone } })
+  for (let i = 0; i < 14 && sent.status === 429 && sent.body?.error?.code === 'code_cooldown'; i++) {
+    await new Promise((r) => setTimeout(r, 5000))
+    sent = await api('POST', '/v1/auth/sms-code', { body: { phone } })
+  }
   if (sent.status !== 200) throw new Error(`sms-code ${phone}: ${sent.status} ${JSON.stringify(sent.body)}`)
   for (let i = 0; i < 40; i++) {
     const msgs = (await api('GET', `/v1/sandbox/sms?phone=${phone}`)).body || []
