@@ -39,9 +39,13 @@ if [ ! -x "$CHROMIUM" ] || ! fc-list 2>/dev/null | grep -qi 'wqy\|noto sans cjk'
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null
 fi
 
-if [ ! -d "$web/node_modules/playwright-core" ] || [ "$web/package-lock.json" -nt "$web/node_modules/.package-lock.json" ]; then
+# npm ci when node_modules was installed from another package-lock.json
+# (compared by content, not time: checkouts and worktrees differ in mtimes).
+lock_sum="$(sha256sum "$web/package-lock.json" | cut -d' ' -f1)"
+if [ ! -d "$web/node_modules/playwright-core" ] || [ "$(cat "$web/node_modules/.doorstep-lock" 2>/dev/null)" != "$lock_sum" ]; then
   say "npm ci"
   (cd "$web" && npm ci --no-audit --no-fund --loglevel=error)
+  echo "$lock_sum" > "$web/node_modules/.doorstep-lock"
 fi
 
 say "go build ($src)"

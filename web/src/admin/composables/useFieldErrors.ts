@@ -15,5 +15,11 @@ export function useFieldErrors() {
     if (e instanceof ApiError && e.fields) Object.assign(errs, e.fields)
     toastError(e)
   }
-  return { errs, clear, take }
+  /** The error of a field or of any of its parts ("area" for "area.radius_m"). */
+  function of(name: string): string | undefined {
+    if (errs[name]) return errs[name]
+    const k = Object.keys(errs).find((x) => x.startsWith(name + '.') || x.startsWith(name + '['))
+    return k ? `${k}: ${errs[k]}` : undefined
+  }
+  return { errs, clear, take, of }
 }

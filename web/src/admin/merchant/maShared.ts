@@ -1,8 +1,6 @@
 // Shared bits of the merchant back office pages (shop, items, staff, orders,
 // money): the API shapes they read, yuan <-> fen, field errors from the API.
-import { reactive } from 'vue'
-import { ApiError } from '@/shared/api/client'
-import { toastError } from '@/shared/notify'
+import type { ServiceFields } from '@/shared/api/booking'
 
 export interface GeoPoint {
   lat: number
@@ -33,24 +31,9 @@ export interface Shop {
   updated_at: string
 }
 
-export interface Item {
-  id: number
-  category_code: string
-  title: string
-  description: string
-  photos: string[]
-  price_model: 'fixed' | 'deposit' | string
-  price_fen: number
-  price_max_fen: number
-  deposit_fen: number
-  unit: string
-  duration_min: number
-  skills: string[]
-  status: string
+/** One of the shop's services, with its own service area. */
+export interface Item extends ServiceFields {
   area: GeoArea | null
-  rating_avg: number
-  rating_count: number
-  sales_count: number
   created_at: string
   updated_at: string
 }
@@ -107,44 +90,15 @@ export interface Page<T> {
   next_cursor?: string
 }
 
-/** Whole yuan (may have cents) -> integer fen. */
-export function toFen(yuan: number | null | undefined): number {
-  if (yuan === null || yuan === undefined || !Number.isFinite(yuan)) return 0
-  return Math.round(yuan * 100)
-}
-
-/** Integer fen -> yuan for an input. */
-export function toYuan(fen: number | null | undefined): number {
-  return fen ? fen / 100 : 0
-}
+export { toFen, toYuan } from '../money'
 
 /** Stars × 100 -> "4.5". */
 export function stars(avg: number, count: number): string {
   return count ? (avg / 100).toFixed(1) : '—'
 }
 
-/**
- * Errors the API gave for fields ({code, message, fields}), shown next to
- * the fields of a form (`:error="fe.errs.name"`); the message is toasted.
- */
-export function useFieldErrors() {
-  const errs = reactive<Record<string, string>>({})
-  function clear() {
-    for (const k of Object.keys(errs)) delete errs[k]
-  }
-  function take(e: unknown) {
-    clear()
-    if (e instanceof ApiError && e.fields) Object.assign(errs, e.fields)
-    toastError(e)
-  }
-  /** The error of a field or of any of its parts ("area" for "area.radius_m"). */
-  function of(name: string): string | undefined {
-    if (errs[name]) return errs[name]
-    const k = Object.keys(errs).find((x) => x.startsWith(name + '.') || x.startsWith(name + '['))
-    return k ? `${k}: ${errs[k]}` : undefined
-  }
-  return { errs, clear, take, of }
-}
+/** Field errors from the API, next to the form fields (shared with the other back offices). */
+export { useFieldErrors } from '../composables/useFieldErrors'
 
 /** Skill names of a staff member in the current language, joined. */
 export function skillNames(list: { name: string; name_en?: string }[] | null | undefined, en: boolean): string {

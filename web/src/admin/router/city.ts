@@ -45,12 +45,12 @@ export default [
   {
     path: '/city/dispatch-policy',
     component: () => import('../city/DispatchPolicy.vue'),
-    meta: { op: 'GET /v1/admin/dispatch-policy', menu: { group: 'city', title: 'admin.ops.menu.dispatch', icon: Guide, order: 55 } },
+    meta: { op: 'GET /v1/admin/dispatch-policy', menu: { group: 'city', title: 'admin.words.dispatchPolicy', icon: Guide, order: 55 } },
   },
   {
     path: '/city/coupons',
     component: () => import('../city/Coupons.vue'),
-    meta: { op: 'GET /v1/admin/coupons', menu: { group: 'city', title: 'admin.ops.menu.coupons', icon: Ticket, order: 56 } },
+    meta: { op: 'GET /v1/admin/coupons', menu: { group: 'city', title: 'admin.words.coupons', icon: Ticket, order: 56 } },
   },
   {
     path: '/city/policies',

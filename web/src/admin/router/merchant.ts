@@ -17,7 +17,7 @@ export default [
   {
     path: '/merchant/dispatch-policy',
     component: () => import('../merchant/DispatchPolicy.vue'),
-    meta: { op: 'GET /v1/merchant/dispatch-policy', menu: { group: 'merchant', title: 'admin.merchantB.menu.policy', icon: SetUp, order: 22 } },
+    meta: { op: 'GET /v1/merchant/dispatch-policy', menu: { group: 'merchant', title: 'admin.words.dispatchPolicy', icon: SetUp, order: 22 } },
   },
   {
     path: '/merchant/decoration',
@@ -32,7 +32,7 @@ export default [
   {
     path: '/merchant/coupons',
     component: () => import('../merchant/Coupons.vue'),
-    meta: { op: 'GET /v1/merchant/coupons', menu: { group: 'merchant', title: 'admin.merchantB.menu.coupons', icon: Ticket, order: 88 } },
+    meta: { op: 'GET /v1/merchant/coupons', menu: { group: 'merchant', title: 'admin.words.coupons', icon: Ticket, order: 88 } },
   },
   {
     path: '/merchant/shop',
@@ -57,7 +57,7 @@ export default [
   {
     path: '/merchant/staff',
     component: () => import('../merchant/Staff.vue'),
-    meta: { op: 'GET /v1/merchant/staff', menu: { group: 'merchant', title: 'admin.merchantA.menu.staff', icon: User, order: 14 } },
+    meta: { op: 'GET /v1/merchant/staff', menu: { group: 'merchant', title: 'admin.words.staff', icon: User, order: 14 } },
   },
   {
     path: '/merchant/staff/:id(\\d+)',
@@ -77,7 +77,7 @@ export default [
   {
     path: '/merchant/aftersales',
     component: () => import('../merchant/AfterSales.vue'),
-    meta: { op: 'GET /v1/merchant/aftersales', menu: { group: 'merchant', title: 'admin.merchantA.menu.aftersales', icon: Service, order: 45 } },
+    meta: { op: 'GET /v1/merchant/aftersales', menu: { group: 'merchant', title: 'admin.words.aftersales', icon: Service, order: 45 } },
   },
   {
     path: '/merchant/reviews',

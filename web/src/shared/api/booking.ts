@@ -41,9 +41,9 @@ export interface ReviewBrief {
   service?: string
 }
 
-export interface ServiceDetail {
+/** A service (服务项目) as both the public pages and the shop's own back office read it. */
+export interface ServiceFields {
   id: number
-  merchant_id: number
   category_code: string
   title: string
   description: string
@@ -59,6 +59,10 @@ export interface ServiceDetail {
   rating_avg: number
   rating_count: number
   sales_count: number
+}
+
+export interface ServiceDetail extends ServiceFields {
+  merchant_id: number
   category: CategoryBrief
   category_path?: CategoryBrief[]
   skill_names?: CategoryBrief[]
