@@ -1,1 +1,0 @@
-import{A as e,I as t,P as n,et as r}from"./vue-BFSJ3cJ_.js";import{t as i}from"./PageHead-D5JMj35b.js";import{t as a}from"./FiguresView-hhdErlRq.js";var o=t({__name:`Figures`,setup(t){return(t,o)=>(r(),e(`div`,null,[n(i,{title:t.$t(`admin.menu.figures`)},null,8,[`title`]),n(a,{endpoint:`/v1/hq/figures`,hq:``,zone:`Asia/Shanghai`})]))}});export{o as default};

@@ -1,0 +1,1 @@
+import{n as e}from"./es-CfgWTW0f.js";import{c as t}from"./i18n-ik3a6xeA.js";async function n(n,r,i={}){try{return await e.confirm(n,r,{type:i.type||`warning`,confirmButtonText:i.ok||r||t(`common.ok`),cancelButtonText:t(`common.cancel`)}),!0}catch{return!1}}export{n as t};

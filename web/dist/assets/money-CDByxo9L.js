@@ -1,0 +1,1 @@
+function e(e){return e==null||!Number.isFinite(Number(e))?0:Math.round(Number(e)*100)}function t(e){return e?e/100:0}export{t as n,e as t};

@@ -1,1 +1,0 @@
-import{xt as e}from"./vue-BFSJ3cJ_.js";import{t}from"./client-D7Cbh9Yv.js";import{n}from"./notify-mq1Y_1lr.js";function r(){let r=e({});function i(){for(let e of Object.keys(r))delete r[e]}function a(e){i(),e instanceof t&&e.fields&&Object.assign(r,e.fields),n(e)}return{errs:r,clear:i,take:a}}export{r as t};
