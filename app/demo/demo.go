@@ -119,6 +119,9 @@ func publicURL(addr, configured string) string {
 func banner(w io.Writer, cfg platform.Config, addr string, inMemory bool, logins []Login) {
 	fmt.Fprintln(w, strings.Repeat("=", 72))
 	fmt.Fprintf(w, "Doorstep demo is running at %s\n", cfg.HTTP.PublicURL)
+	fmt.Fprintf(w, "  Customer H5:  %s/            (phone-first; pick a city, sign in by SMS code)\n", cfg.HTTP.PublicURL)
+	fmt.Fprintf(w, "  Staff app:    %s/staff/\n", cfg.HTTP.PublicURL)
+	fmt.Fprintf(w, "  Back offices: %s/admin/      (HQ 总后台, city 城市分站, merchant 商家后台: sign in below)\n", cfg.HTTP.PublicURL)
 	fmt.Fprintf(w, "  API docs:     %s/docs   (OpenAPI: %s/openapi.json)\n", cfg.HTTP.PublicURL, cfg.HTTP.PublicURL)
 	fmt.Fprintf(w, "  Health:       %s/readyz\n", cfg.HTTP.PublicURL)
 	if inMemory {
